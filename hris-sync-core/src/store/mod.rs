@@ -1,0 +1,72 @@
+//! Report stores (SPEC R13): where sync reports live. [`MemoryReportStore`] for tests and
+//! short-lived processes; [`SqliteReportStore`] (feature `sqlite`, on by default) as the
+//! durable embedded default.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use async_trait::async_trait;
+
+use crate::error::StoreError;
+use crate::model::{MasterEntry, MasterKind, Placement};
+use crate::report::{Outcome, ReportEntry, ReportId, ReportSummary, SyncReport};
+
+/// How many reports "recent" lists.
+pub const RECENT: usize = 10;
+
+/// Where sync reports are kept. Entries are addressed by their position in the report
+/// (`index`), because codes can repeat among Invalid entries.
+///
+/// # Contract
+///
+/// 1. Each call is atomic: after a crash at any point a report reads back either before or
+///    after the call, never half-written.
+/// 2. [`record_outcome`](Self::record_outcome) costs the same whatever the report's size: it
+///    writes one entry, never the whole report.
+/// 3. [`list`](Self::list) returns summaries newest first (by `created_at`, then id).
+/// 4. Calls on an unknown id fail with [`StoreError::NotFound`]; [`load`](Self::load) and
+///    [`summary`](Self::summary) return `Ok(None)` instead.
+/// 5. Calls may come concurrently from several tasks.
+#[async_trait]
+pub trait ReportStore: Send + Sync + fmt::Debug {
+    /// Records a new run: its summary, no entries yet.
+    async fn insert(&self, summary: &ReportSummary) -> Result<(), StoreError>;
+
+    /// Replaces a report's summary (status, failure, counts, actors, timestamps).
+    async fn update_summary(&self, summary: &ReportSummary) -> Result<(), StoreError>;
+
+    /// Stores the classified list and the target's master lists together with the summary,
+    /// in one atomic step. Replaces any entries stored before.
+    async fn save_plan(
+        &self,
+        summary: &ReportSummary,
+        masters: &BTreeMap<MasterKind, Vec<MasterEntry>>,
+        entries: &[ReportEntry],
+    ) -> Result<(), StoreError>;
+
+    /// Records a selection in one atomic step: the summary, the placement, and
+    /// [`Outcome::Pending`] on each selected entry (by index).
+    async fn save_selection(
+        &self,
+        summary: &ReportSummary,
+        placement: &Placement,
+        selected: &[usize],
+    ) -> Result<(), StoreError>;
+
+    /// Records one entry's outcome.
+    async fn record_outcome(
+        &self,
+        id: ReportId,
+        index: usize,
+        outcome: &Outcome,
+    ) -> Result<(), StoreError>;
+
+    /// Reads a whole report.
+    async fn load(&self, id: ReportId) -> Result<Option<SyncReport>, StoreError>;
+
+    /// Reads a report's summary only.
+    async fn summary(&self, id: ReportId) -> Result<Option<ReportSummary>, StoreError>;
+
+    /// The latest `limit` summaries, newest first.
+    async fn list(&self, limit: usize) -> Result<Vec<ReportSummary>, StoreError>;
+}

@@ -1,0 +1,217 @@
+//! The traits a connected system implements: [`EmployeeSystem`] (the contract both sides
+//! share) and the role markers [`AttendanceConnector`] and [`HrSystem`].
+
+use std::fmt;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConnectorError;
+use crate::model::{
+    Employee, EmployeeCode, EmployeeRecord, Field, FieldValue, MasterEntry, MasterKind, Placement,
+    RecordId,
+};
+use crate::window::MaintenanceWindows;
+
+/// Which side of a sync a system is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The HR system (人事労務システム), holder of the employee master.
+    Hr,
+    /// An attendance system (勤怠管理システム).
+    Attendance,
+}
+
+/// What a system declares about itself: data the engine and the conformance suite read
+/// instead of asking the system's type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SystemInfo {
+    /// The name shown to people, in errors and in reports ("KING OF TIME").
+    pub name: String,
+    /// The side the system is on.
+    pub side: Side,
+    /// The fields a create must carry (besides the code, which is always required).
+    pub required_on_create: Vec<Field>,
+    /// The creation-only master values a create needs (SPEC R7).
+    pub placement_kinds: Vec<MasterKind>,
+    /// Daily windows in which the system refuses employee calls (SPEC R12).
+    pub maintenance_windows: MaintenanceWindows,
+}
+
+impl SystemInfo {
+    /// A description with no required fields, no placement and no windows.
+    pub fn new(name: impl Into<String>, side: Side) -> Self {
+        Self {
+            name: name.into(),
+            side,
+            required_on_create: Vec::new(),
+            placement_kinds: Vec::new(),
+            maintenance_windows: MaintenanceWindows::none(),
+        }
+    }
+
+    /// Sets the fields required on create.
+    pub fn with_required_on_create(mut self, fields: impl IntoIterator<Item = Field>) -> Self {
+        self.required_on_create = fields.into_iter().collect();
+        self
+    }
+
+    /// Sets the creation-only master kinds.
+    pub fn with_placement_kinds(mut self, kinds: impl IntoIterator<Item = MasterKind>) -> Self {
+        self.placement_kinds = kinds.into_iter().collect();
+        self
+    }
+
+    /// Sets the maintenance windows.
+    pub fn with_maintenance_windows(mut self, windows: MaintenanceWindows) -> Self {
+        self.maintenance_windows = windows;
+        self
+    }
+}
+
+/// Which employees [`EmployeeSystem::list_employees`] returns.
+///
+/// The default lists every record the system holds, resigned and not-yet-hired ones
+/// included: what the target side of a sync must be matched against (SPEC R5).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListOptions {
+    /// When set, the system may leave out employees not enrolled on this date, and returns
+    /// the data as of this date where it keeps history.
+    pub enrolled_on: Option<NaiveDate>,
+}
+
+impl ListOptions {
+    /// Every record (the default).
+    pub fn all_records() -> Self {
+        Self::default()
+    }
+
+    /// At least the employees enrolled on `date`, as of that date.
+    pub fn enrolled_on(date: NaiveDate) -> Self {
+        Self {
+            enrolled_on: Some(date),
+        }
+    }
+}
+
+/// The changes of one update: each field to set, to the value given (`None` clears it).
+/// Fields not listed are left as they are.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmployeeUpdate {
+    /// The fields to change and their new values.
+    pub changes: Vec<(Field, Option<FieldValue>)>,
+}
+
+impl EmployeeUpdate {
+    /// The changes that make `target` carry `source`'s values in `fields`.
+    pub fn from_fields(source: &Employee, fields: impl IntoIterator<Item = Field>) -> Self {
+        Self {
+            changes: fields
+                .into_iter()
+                .map(|field| (field, source.get(field)))
+                .collect(),
+        }
+    }
+
+    /// The fields changed.
+    pub fn fields(&self) -> impl Iterator<Item = Field> + '_ {
+        self.changes.iter().map(|(field, _)| *field)
+    }
+
+    /// The new value of `field`, if this update changes it (`Some(None)` clears it).
+    pub fn value(&self, field: Field) -> Option<Option<&FieldValue>> {
+        self.changes
+            .iter()
+            .find(|(changed, _)| *changed == field)
+            .map(|(_, value)| value.as_ref())
+    }
+
+    /// True when nothing changes.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+/// One connected system's employee master, seen the same way from either side of a sync.
+///
+/// The sync algorithm does not care which side is the source: it lists, compares, creates
+/// and updates through this trait only. A system takes part in a sync through one of the role
+/// markers, [`AttendanceConnector`] or [`HrSystem`].
+///
+/// # Contract
+///
+/// Every implementation passes [`conformance`](crate::conformance) (feature `conformance`),
+/// which checks each point below.
+///
+/// 1. [`info`](Self::info) is cheap and constant for the value's lifetime.
+/// 2. [`list_employees`](Self::list_employees) with [`ListOptions::all_records`] returns every
+///    record the system holds, resigned and not-yet-hired ones included, each once. With
+///    [`ListOptions::enrolled_on`] it returns at least every employee enrolled on that date
+///    and may return more: the core applies the enrolment rule itself.
+/// 3. A value the system does not hold is `None`, never an empty string.
+/// 4. [`get_employee`](Self::get_employee) finds a record by its exact code, whatever its
+///    dates; an unknown code is `Ok(None)`, not an error.
+/// 5. [`create_employee`](Self::create_employee) creates one record carrying every given
+///    field and the placement, and returns it with its new [`RecordId`]. A code already held
+///    is refused with [`ConnectorError::AlreadyExists`]; a missing required field
+///    ([`SystemInfo::required_on_create`]) or placement value, or an unknown placement code,
+///    with [`ConnectorError::InvalidInput`]. A refused create changes nothing.
+/// 6. [`update_employee`](Self::update_employee) changes exactly the listed fields (`None`
+///    clears) and nothing else: not the placement, not data the sync does not model (such as
+///    further email addresses). An unknown id is [`ConnectorError::NotFound`].
+/// 7. [`list_masters`](Self::list_masters) lists every entry of each kind in
+///    [`SystemInfo::placement_kinds`]; other kinds may be empty.
+/// 8. Errors are classified honestly: [`ConnectorError::is_retryable`] only for transient
+///    failures; a refusal during a maintenance window is [`ConnectorError::MaintenanceWindow`].
+///    Retries and rate limiting, where the system needs them, happen inside the
+///    implementation, and a create is never re-sent after a lost response.
+/// 9. Credentials appear in no `Debug` output, log line or error.
+#[async_trait]
+pub trait EmployeeSystem: Send + Sync + fmt::Debug {
+    /// What the system declares about itself.
+    fn info(&self) -> &SystemInfo;
+
+    /// Checks that the system answers and accepts the credentials ("test connection").
+    async fn test_connection(&self) -> Result<(), ConnectorError>;
+
+    /// Lists employee records (see the contract, point 2).
+    async fn list_employees(
+        &self,
+        options: &ListOptions,
+    ) -> Result<Vec<EmployeeRecord>, ConnectorError>;
+
+    /// Reads one record by its exact code, whatever its dates.
+    async fn get_employee(
+        &self,
+        code: &EmployeeCode,
+    ) -> Result<Option<EmployeeRecord>, ConnectorError>;
+
+    /// Creates one employee with its creation-only placement.
+    async fn create_employee(
+        &self,
+        employee: &Employee,
+        placement: &Placement,
+    ) -> Result<EmployeeRecord, ConnectorError>;
+
+    /// Changes the listed fields of one record.
+    async fn update_employee(
+        &self,
+        id: &RecordId,
+        update: &EmployeeUpdate,
+    ) -> Result<(), ConnectorError>;
+
+    /// Lists one master list.
+    async fn list_masters(&self, kind: MasterKind) -> Result<Vec<MasterEntry>, ConnectorError>;
+}
+
+/// An attendance system (KING OF TIME and its family, or any other): the [`EmployeeSystem`]
+/// contract, plus [`SystemInfo::side`] = [`Side::Attendance`].
+pub trait AttendanceConnector: EmployeeSystem {}
+
+/// The HR system an application embeds the sync in: the [`EmployeeSystem`] contract, plus
+/// [`SystemInfo::side`] = [`Side::Hr`]. HR records may carry a business name (SPEC R9).
+pub trait HrSystem: EmployeeSystem {}
