@@ -44,6 +44,10 @@ impl ComparisonPolicy {
         a == b
     }
 
+    /// Rewrites a source employee's values into the form sent to the target, where a rule
+    /// says so (and only then): what is sent otherwise stays the source's value.
+    pub fn prepare_outgoing(&self, _employee: &mut Employee) {}
+
     /// Checks the values of one source employee before it is sent.
     pub fn validate(&self, _employee: &Employee) -> Validation {
         Validation::default()
