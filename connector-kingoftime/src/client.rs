@@ -1,0 +1,375 @@
+//! The client: the KOT-family operations on top of the send function.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{Days, Months, NaiveDate};
+use hris_sync_core::retry::Idempotency;
+use hris_sync_core::{
+    AttendanceConnector, ConnectorError, Employee, EmployeeCode, EmployeeRecord, EmployeeSystem,
+    EmployeeUpdate, Field, ListOptions, MasterEntry, MasterKind, Placement, RecordId, Side,
+    SystemInfo,
+};
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::error::{decode, VendorRefusal};
+use crate::http::{Call, Reply, Transport};
+use crate::wire::{
+    update_body, NewEmployee, WireAvailability, WireEmployee, WireMaster, ADDITIONAL_FIELDS,
+    DATE_FORMAT,
+};
+
+/// Words by which a create refusal is recognised as "the code exists already" (the vendor
+/// documents no code for it).
+const DUPLICATE_WORDS: [&str; 4] = ["既に", "重複", "already", "duplicate"];
+
+/// A client of one KOT-family API (KING OF TIME, Touch On Time, 勤革時), built by
+/// [`KotClientBuilder`](crate::KotClientBuilder).
+///
+/// Implements [`EmployeeSystem`] and [`AttendanceConnector`]; see the crate docs for how each
+/// operation maps to the API.
+pub struct KotClient {
+    transport: Transport,
+    info: SystemInfo,
+    /// Employee codes by key, remembered from every record read or created, so an email
+    /// update can read the record's current addresses by code.
+    codes: Mutex<HashMap<RecordId, EmployeeCode>>,
+}
+
+impl KotClient {
+    pub(crate) fn new(transport: Transport) -> Self {
+        let info = SystemInfo::new(transport.brand.name(), Side::Attendance)
+            .with_required_on_create([Field::Gender, Field::LastName, Field::FirstName])
+            .with_placement_kinds([MasterKind::Division, MasterKind::EmploymentType])
+            .with_maintenance_windows(transport.brand.maintenance_windows().clone());
+        Self {
+            transport,
+            info,
+            codes: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The brand this client talks to.
+    pub fn brand(&self) -> &crate::Brand {
+        &self.transport.brand
+    }
+
+    fn name(&self) -> &str {
+        self.transport.brand.name()
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.transport.clock.today_in_japan()
+    }
+
+    /// The as-of date that reaches every record: the latest the API allows (today + 1 year,
+    /// one day less so a differently counted bound cannot refuse it). With
+    /// `includeResigner=true` that returns everyone already resigned and everyone hired up to
+    /// that date.
+    fn as_of_for_all_records(&self) -> NaiveDate {
+        let today = self.today();
+        today
+            .checked_add_months(Months::new(12))
+            .and_then(|d| d.checked_sub_days(Days::new(1)))
+            .unwrap_or(today)
+    }
+
+    fn check_as_of(&self, date: NaiveDate) -> Result<(), ConnectorError> {
+        let today = self.today();
+        let earliest = today.checked_sub_months(Months::new(36)).unwrap_or(today);
+        let latest = today.checked_add_months(Months::new(12)).unwrap_or(today);
+        if date < earliest || date > latest {
+            return Err(ConnectorError::invalid_input(
+                None,
+                format!(
+                    "{}: the as-of date {date} is outside the API's range {earliest} to {latest}",
+                    self.name()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn remember(&self, record: &EmployeeRecord) {
+        self.codes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(record.id.clone(), record.employee.code.clone());
+    }
+
+    fn records(
+        &self,
+        operation: &str,
+        wire: Vec<WireEmployee>,
+    ) -> Result<Vec<EmployeeRecord>, ConnectorError> {
+        let records = wire
+            .into_iter()
+            .map(|w| w.into_record(&self.transport.brand, operation))
+            .collect::<Result<Vec<_>, _>>()?;
+        records.iter().for_each(|r| self.remember(r));
+        Ok(records)
+    }
+
+    async fn get(
+        &self,
+        operation: &'static str,
+        path: &[&str],
+        query: &[(&'static str, String)],
+    ) -> Result<Reply, ConnectorError> {
+        let call = Call {
+            operation,
+            method: Method::GET,
+            path,
+            query,
+            body: None,
+            idempotency: Idempotency::Idempotent,
+        };
+        self.transport.send(&call).await
+    }
+
+    fn employee_query(date: NaiveDate) -> [(&'static str, String); 3] {
+        [
+            ("date", date.format(DATE_FORMAT).to_string()),
+            ("includeResigner", "true".to_owned()),
+            ("additionalFields", ADDITIONAL_FIELDS.to_owned()),
+        ]
+    }
+
+    async fn fetch_list(&self, date: NaiveDate) -> Result<Vec<WireEmployee>, ConnectorError> {
+        const OP: &str = "list_employees";
+        let reply = self
+            .get(OP, &["employees"], &Self::employee_query(date))
+            .await?;
+        decode(&self.transport.brand, OP, &reply.body)
+    }
+
+    async fn fetch_one(&self, code: &EmployeeCode) -> Result<Option<WireEmployee>, ConnectorError> {
+        const OP: &str = "get_employee";
+        let query = Self::employee_query(self.as_of_for_all_records());
+        match self.get(OP, &["employees", code.as_str()], &query).await {
+            Ok(reply) => decode(&self.transport.brand, OP, &reply.body).map(Some),
+            Err(ConnectorError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The current addresses of the record `id`: one read by code (the code remembered from
+    /// an earlier read), or one list of every record when the key is not known or its code
+    /// changed since.
+    async fn current_addresses(&self, id: &RecordId) -> Result<Vec<String>, ConnectorError> {
+        let known = self
+            .codes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned();
+        if let Some(code) = known {
+            if let Some(wire) = self.fetch_one(&code).await? {
+                if wire.key == id.as_str() {
+                    return Ok(wire.email_addresses().to_vec());
+                }
+            }
+        }
+        let all = self.fetch_list(self.as_of_for_all_records()).await?;
+        all.iter()
+            .find(|w| w.key == id.as_str())
+            .map(|w| w.email_addresses().to_vec())
+            .ok_or_else(|| {
+                ConnectorError::not_found(format!("{}: no employee with key {id}", self.name()))
+            })
+    }
+
+    /// Whether a refused create means "the code exists already": a configured vendor code,
+    /// HTTP 409, a message saying so, or — failing those — a read by code that finds it.
+    async fn is_duplicate(
+        &self,
+        error: &ConnectorError,
+        code: &EmployeeCode,
+    ) -> Result<bool, ConnectorError> {
+        let ConnectorError::InvalidInput {
+            message, source, ..
+        } = error
+        else {
+            return Ok(false);
+        };
+        let refusal = source
+            .as_ref()
+            .and_then(|s| s.downcast_ref::<VendorRefusal>());
+        let configured = refusal.is_some_and(|r| {
+            r.status == 409
+                || r.codes
+                    .iter()
+                    .any(|c| self.transport.duplicate_codes.contains(c))
+        });
+        let lowered = message.to_lowercase();
+        if configured || DUPLICATE_WORDS.iter().any(|w| lowered.contains(w)) {
+            return Ok(true);
+        }
+        Ok(self.fetch_one(code).await?.is_some())
+    }
+
+    fn missing(&self, what: &str, field: Option<Field>) -> ConnectorError {
+        ConnectorError::invalid_input(
+            field,
+            format!("{}: a new employee needs {what}", self.name()),
+        )
+    }
+}
+
+#[async_trait]
+impl EmployeeSystem for KotClient {
+    fn info(&self) -> &SystemInfo {
+        &self.info
+    }
+
+    /// `GET /tokens/{token}/available`; `{"available": false}` is
+    /// [`ConnectorError::Unauthenticated`].
+    async fn test_connection(&self) -> Result<(), ConnectorError> {
+        const OP: &str = "test_connection";
+        let reply = self
+            .get(OP, &["tokens", self.transport.token(), "available"], &[])
+            .await?;
+        let answer: WireAvailability = decode(&self.transport.brand, OP, &reply.body)?;
+        if answer.available {
+            Ok(())
+        } else {
+            Err(ConnectorError::Unauthenticated {
+                message: format!(
+                    "{}: the API token is not available (expired, revoked or not yet valid)",
+                    self.name()
+                ),
+                source: None,
+            })
+        }
+    }
+
+    /// One `GET /employees` with `includeResigner=true` and the synced `additionalFields`;
+    /// `date` is the base date for [`ListOptions::enrolled_on`], or the latest date the API
+    /// allows for every record.
+    async fn list_employees(
+        &self,
+        options: &ListOptions,
+    ) -> Result<Vec<EmployeeRecord>, ConnectorError> {
+        let date = match options.enrolled_on {
+            Some(date) => {
+                self.check_as_of(date)?;
+                date
+            }
+            None => self.as_of_for_all_records(),
+        };
+        let wire = self.fetch_list(date).await?;
+        self.records("list_employees", wire)
+    }
+
+    /// `GET /employees/{code}`; 404 is `Ok(None)`.
+    async fn get_employee(
+        &self,
+        code: &EmployeeCode,
+    ) -> Result<Option<EmployeeRecord>, ConnectorError> {
+        let Some(wire) = self.fetch_one(code).await? else {
+            return Ok(None);
+        };
+        Ok(self.records("get_employee", vec![wire])?.pop())
+    }
+
+    /// `POST /employees`, never re-sent after a lost answer.
+    async fn create_employee(
+        &self,
+        employee: &Employee,
+        placement: &Placement,
+    ) -> Result<EmployeeRecord, ConnectorError> {
+        const OP: &str = "create_employee";
+        let division = placement
+            .get(MasterKind::Division)
+            .ok_or_else(|| self.missing("a division", None))?;
+        let kind = placement
+            .get(MasterKind::EmploymentType)
+            .ok_or_else(|| self.missing("an employment type", None))?;
+        let body = NewEmployee::new(employee, division, kind)
+            .map_err(|field| self.missing(field.name(), Some(field)))?;
+        let body =
+            serde_json::to_value(body).map_err(|_| self.missing("encodable values", None))?;
+        let call = Call {
+            operation: OP,
+            method: Method::POST,
+            path: &["employees"],
+            query: &[],
+            body: Some(&body),
+            idempotency: Idempotency::NotIdempotent,
+        };
+        let reply = match self.transport.send(&call).await {
+            Ok(reply) => reply,
+            Err(error) if self.is_duplicate(&error, &employee.code).await? => {
+                return Err(ConnectorError::AlreadyExists {
+                    code: employee.code.clone(),
+                });
+            }
+            Err(error) => return Err(error),
+        };
+        let wire: WireEmployee = decode(&self.transport.brand, OP, &reply.body)?;
+        let record = wire.into_record(&self.transport.brand, OP)?;
+        self.remember(&record);
+        Ok(record)
+    }
+
+    /// `PUT /employees/{key}?updateDate=<today>` with the changed properties only. An email
+    /// change first reads the record's current addresses (one extra request) so the other
+    /// addresses are kept.
+    async fn update_employee(
+        &self,
+        id: &RecordId,
+        update: &EmployeeUpdate,
+    ) -> Result<(), ConnectorError> {
+        if update.is_empty() {
+            return Ok(());
+        }
+        let addresses = if update.value(Field::Email).is_some() {
+            self.current_addresses(id).await?
+        } else {
+            Vec::new()
+        };
+        let body = update_body(update, &addresses).map_err(|field| {
+            ConnectorError::invalid_input(
+                Some(field),
+                format!("{}: a value of the wrong type for {field}", self.name()),
+            )
+        })?;
+        let body = Value::Object(body);
+        let query = [("updateDate", self.today().format(DATE_FORMAT).to_string())];
+        let call = Call {
+            operation: "update_employee",
+            method: Method::PUT,
+            path: &["employees", id.as_str()],
+            query: &query,
+            body: Some(&body),
+            idempotency: Idempotency::Idempotent,
+        };
+        // The answer (the whole employee) is not needed: a PUT that was answered 2xx applied.
+        self.transport.send(&call).await.map(drop)
+    }
+
+    /// `GET /divisions` or `GET /working-types`; offices are an HR-side list (empty here).
+    async fn list_masters(&self, kind: MasterKind) -> Result<Vec<MasterEntry>, ConnectorError> {
+        let (operation, path) = match kind {
+            MasterKind::Division => ("list_divisions", "divisions"),
+            MasterKind::EmploymentType => ("list_working_types", "working-types"),
+            MasterKind::Office => return Ok(Vec::new()),
+        };
+        let reply = self.get(operation, &[path], &[]).await?;
+        let masters: Vec<WireMaster> = decode(&self.transport.brand, operation, &reply.body)?;
+        Ok(masters.into_iter().map(MasterEntry::from).collect())
+    }
+}
+
+impl AttendanceConnector for KotClient {}
+
+impl fmt::Debug for KotClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KotClient")
+            .field("transport", &self.transport)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,476 @@
+//! The exact shape of every request (method, path, query, auth header, body), against
+//! wiremock. Every mock has `.expect(n)`; a catch-all mounted last names any request missed.
+
+mod common;
+
+use chrono::NaiveDate;
+use common::*;
+use hris_sync_core::{
+    ConnectorError, Employee, EmployeeCode, EmployeeSystem, EmployeeUpdate, Field, FieldValue,
+    Gender, ListOptions, MasterKind, Placement, RecordId,
+};
+use serde_json::json;
+use wiremock::matchers::{body_json, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const EMPLOYEES: &str = include_str!("resources/employees.json");
+const CREATED: &str = include_str!("resources/employee_created.json");
+const DIVISIONS: &str = include_str!("resources/divisions.json");
+const WORKING_TYPES: &str = include_str!("resources/working_types.json");
+const AVAILABLE: &str = include_str!("resources/token_available.json");
+const DUPLICATE: &str = include_str!("resources/error_duplicate_code.json");
+const VALIDATION: &str = include_str!("resources/error_validation.json");
+
+const FIRST_KEY: &str = "8b6ee646a9620b286499c3df6918c4888a97dd7bbc6a26a18743f4697a1de4b3";
+
+fn json_body(text: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(text.to_owned(), "application/json")
+}
+
+fn placement() -> Placement {
+    Placement::new()
+        .with(MasterKind::Division, "1000")
+        .with(MasterKind::EmploymentType, "1")
+}
+
+fn new_employee() -> Employee {
+    Employee::new("2000")
+        .with_name("新規", "花子")
+        .with_kana("シンキ", "ハナコ")
+        .with_gender(Gender::Female)
+        .with_hire_date(NaiveDate::from_ymd_opt(2024, 4, 1).unwrap())
+        .with_email("hanako@example.jp")
+}
+
+async fn mount_list(server: &MockServer, date: &str, times: u64) {
+    Mock::given(method("GET"))
+        .and(path("/v1.0/employees"))
+        .and(employee_query(date))
+        .and(header("Authorization", AUTH))
+        .respond_with(json_body(EMPLOYEES))
+        .expect(times)
+        .named("list employees")
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn list_all_records_asks_for_the_latest_date_with_resigners_and_the_synced_fields() {
+    let server = MockServer::start().await;
+    mount_list(&server, AS_OF_ALL, 1).await;
+    catch_all(&server, 0).await;
+    let records = client(&server)
+        .list_employees(&ListOptions::all_records())
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0].id.as_str(), FIRST_KEY);
+    assert_eq!(records[1].employee.code.as_str(), "1001");
+}
+
+#[tokio::test]
+async fn list_enrolled_on_sends_the_base_date() {
+    let server = MockServer::start().await;
+    mount_list(&server, "2022-01-01", 1).await;
+    catch_all(&server, 0).await;
+    let base = NaiveDate::from_ymd_opt(2022, 1, 1).unwrap();
+    let records = client(&server)
+        .list_employees(&ListOptions::enrolled_on(base))
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 2);
+}
+
+#[tokio::test]
+async fn list_outside_the_api_date_range_sends_nothing() {
+    let server = MockServer::start().await;
+    catch_all(&server, 0).await;
+    let client = client(&server);
+    for date in [(2021, 3, 31), (2025, 4, 2)] {
+        let base = NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap();
+        let error = client
+            .list_employees(&ListOptions::enrolled_on(base))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, ConnectorError::InvalidInput { .. }),
+            "{error}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn get_by_code_reads_one_employee_and_404_is_none() {
+    let server = MockServer::start().await;
+    let one: serde_json::Value =
+        serde_json::from_str::<serde_json::Value>(EMPLOYEES).unwrap()[0].clone();
+    Mock::given(method("GET"))
+        .and(path("/v1.0/employees/1000"))
+        .and(employee_query(AS_OF_ALL))
+        .and(header("Authorization", AUTH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(one))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/employees/A%2F9"))
+        .and(employee_query(AS_OF_ALL))
+        .respond_with(ResponseTemplate::new(404).set_body_raw(VALIDATION, "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server, 0).await;
+    let client = client(&server);
+    let found = client
+        .get_employee(&EmployeeCode::new("1000"))
+        .await
+        .unwrap();
+    assert_eq!(found.unwrap().id.as_str(), FIRST_KEY);
+    let missing = client
+        .get_employee(&EmployeeCode::new("A/9"))
+        .await
+        .unwrap();
+    assert_eq!(missing, None);
+}
+
+#[tokio::test]
+async fn create_posts_the_fields_and_the_placement() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1.0/employees"))
+        .and(header("Authorization", AUTH))
+        .and(header("Content-Type", "application/json; charset=utf-8"))
+        .and(body_json(json!({
+            "code": "2000", "lastName": "新規", "firstName": "花子", "gender": "female",
+            "divisionCode": "1000", "typeCode": "1",
+            "lastNamePhonetics": "シンキ", "firstNamePhonetics": "ハナコ",
+            "hiredDate": "2024-04-01", "emailAddresses": ["hanako@example.jp"]
+        })))
+        .respond_with(ResponseTemplate::new(201).set_body_raw(CREATED, "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server, 0).await;
+    let record = client(&server)
+        .create_employee(&new_employee(), &placement())
+        .await
+        .unwrap();
+    assert_eq!(record.id.as_str(), "new-key-2000");
+    assert_eq!(record.employee, new_employee());
+}
+
+#[tokio::test]
+async fn create_without_required_values_sends_nothing() {
+    let server = MockServer::start().await;
+    catch_all(&server, 0).await;
+    let client = client(&server);
+    let no_type = Placement::new().with(MasterKind::Division, "1000");
+    let error = client
+        .create_employee(&new_employee(), &no_type)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("employment type"), "{error}");
+    let mut no_gender = new_employee();
+    no_gender.gender = None;
+    let error = client
+        .create_employee(&no_gender, &placement())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ConnectorError::InvalidInput {
+                field: Some(Field::Gender),
+                ..
+            }
+        ),
+        "{error}"
+    );
+}
+
+/// Every create is refused with HTTP 400 and `body`, `times` times.
+async fn refuse_creates(server: &MockServer, body: serde_json::Value, times: u64) {
+    Mock::given(method("POST"))
+        .and(path("/v1.0/employees"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(body))
+        .expect(times)
+        .named("refused creates")
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn a_duplicate_code_refusal_is_already_exists() {
+    let server = MockServer::start().await;
+    let duplicate: serde_json::Value = serde_json::from_str(DUPLICATE).unwrap();
+    refuse_creates(&server, duplicate, 1).await;
+    catch_all(&server, 0).await;
+    let error = client(&server)
+        .create_employee(&new_employee(), &placement())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ConnectorError::AlreadyExists { code } if code.as_str() == "2000"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn an_unrecognised_create_refusal_is_confirmed_by_reading_the_code() {
+    let server = MockServer::start().await;
+    let unclear = json!({"errors": [{"message": "登録できませんでした。", "code": 999}]});
+    refuse_creates(&server, unclear, 2).await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/employees/2000"))
+        .and(employee_query(AS_OF_ALL))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(CREATED, "application/json"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/employees/2000"))
+        .respond_with(ResponseTemplate::new(404).set_body_raw(VALIDATION, "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server, 0).await;
+    let client = client(&server);
+    let error = client
+        .create_employee(&new_employee(), &placement())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ConnectorError::AlreadyExists { .. }),
+        "{error}"
+    );
+    // The second time the code is not there: the vendor's refusal comes back as it was.
+    let error = client
+        .create_employee(&new_employee(), &placement())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ConnectorError::InvalidInput { message, .. } if message.contains("登録できませんでした")),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_configured_duplicate_code_needs_no_read() {
+    let server = MockServer::start().await;
+    let coded = json!({"errors": [{"message": "登録できませんでした。", "code": 777}]});
+    refuse_creates(&server, coded, 1).await;
+    catch_all(&server, 0).await;
+    let client = builder(&server)
+        .with_duplicate_code_error(777)
+        .build()
+        .unwrap();
+    let error = client
+        .create_employee(&new_employee(), &placement())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ConnectorError::AlreadyExists { .. }),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn update_puts_only_the_changed_fields_by_key() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(format!("/v1.0/employees/{FIRST_KEY}")))
+        .and(ExactQuery(vec![("updateDate", TODAY.to_owned())]))
+        .and(header("Authorization", AUTH))
+        .and(body_json(
+            json!({"lastName": "新姓", "birthDate": "", "gender": "female"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(CREATED, "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server, 0).await;
+    let update = EmployeeUpdate {
+        changes: vec![
+            (Field::LastName, Some(FieldValue::Text("新姓".into()))),
+            (Field::BirthDate, None),
+            (Field::Gender, Some(FieldValue::Gender(Gender::Female))),
+        ],
+    };
+    let client = client(&server);
+    client
+        .update_employee(&RecordId::new(FIRST_KEY), &update)
+        .await
+        .unwrap();
+    // Nothing to change: nothing sent.
+    client
+        .update_employee(&RecordId::new(FIRST_KEY), &EmployeeUpdate::default())
+        .await
+        .unwrap();
+}
+
+fn email_update() -> EmployeeUpdate {
+    EmployeeUpdate {
+        changes: vec![(Field::Email, Some(FieldValue::Text("new@h-t.co.jp".into())))],
+    }
+}
+
+async fn mount_email_put(server: &MockServer) {
+    Mock::given(method("PUT"))
+        .and(path(format!("/v1.0/employees/{FIRST_KEY}")))
+        .and(ExactQuery(vec![("updateDate", TODAY.to_owned())]))
+        .and(body_json(
+            json!({"emailAddresses": ["new@h-t.co.jp", "spare@h-t.co.jp"]}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(CREATED, "application/json"))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn an_email_update_reads_the_record_by_code_and_keeps_the_other_addresses() {
+    let server = MockServer::start().await;
+    mount_list(&server, AS_OF_ALL, 1).await;
+    let one: serde_json::Value =
+        serde_json::from_str::<serde_json::Value>(EMPLOYEES).unwrap()[0].clone();
+    Mock::given(method("GET"))
+        .and(path("/v1.0/employees/1000"))
+        .and(employee_query(AS_OF_ALL))
+        .respond_with(ResponseTemplate::new(200).set_body_json(one))
+        .expect(1)
+        .named("the extra read")
+        .mount(&server)
+        .await;
+    mount_email_put(&server).await;
+    catch_all(&server, 0).await;
+    let client = client(&server);
+    client
+        .list_employees(&ListOptions::all_records())
+        .await
+        .unwrap();
+    client
+        .update_employee(&RecordId::new(FIRST_KEY), &email_update())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_email_update_of_an_unseen_key_finds_it_in_the_list() {
+    let server = MockServer::start().await;
+    mount_list(&server, AS_OF_ALL, 1).await;
+    mount_email_put(&server).await;
+    catch_all(&server, 0).await;
+    client(&server)
+        .update_employee(&RecordId::new(FIRST_KEY), &email_update())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn masters_read_divisions_and_working_types() {
+    let server = MockServer::start().await;
+    for (route, body) in [
+        ("/v1.0/divisions", DIVISIONS),
+        ("/v1.0/working-types", WORKING_TYPES),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(route))
+            .and(ExactQuery(Vec::new()))
+            .and(header("Authorization", AUTH))
+            .respond_with(json_body(body))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    catch_all(&server, 0).await;
+    let client = client(&server);
+    let divisions = client.list_masters(MasterKind::Division).await.unwrap();
+    assert_eq!(divisions.len(), 2);
+    assert_eq!(
+        (divisions[1].code.as_str(), divisions[1].name.as_str()),
+        ("2000", "大阪支社")
+    );
+    let types = client
+        .list_masters(MasterKind::EmploymentType)
+        .await
+        .unwrap();
+    assert_eq!(types[0].name, "正社員");
+    assert!(client
+        .list_masters(MasterKind::Office)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn test_connection_checks_the_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1.0/tokens/{TOKEN}/available")))
+        .and(header("Authorization", AUTH))
+        .respond_with(json_body(AVAILABLE))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1.0/tokens/{TOKEN}/available")))
+        .respond_with(json_body(r#"{"available":false}"#))
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server, 0).await;
+    let client = client(&server);
+    client.test_connection().await.unwrap();
+    let error = client.test_connection().await.unwrap_err();
+    assert!(
+        matches!(error, ConnectorError::Unauthenticated { .. }),
+        "{error}"
+    );
+    assert!(!error.to_string().contains(TOKEN));
+}
+
+#[tokio::test]
+async fn the_token_appears_in_no_error() {
+    let server = MockServer::start().await;
+    catch_all(&server, 0).await;
+    // A refused token check, a connection refused, and a timeout: none may quote the token
+    // (the token check carries it in its path).
+    Mock::given(method("GET"))
+        .and(path(format!("/v1.0/tokens/{TOKEN}/available")))
+        .respond_with(ResponseTemplate::new(403).set_body_raw(
+            include_str!("resources/error_authentication.json"),
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let refused = client(&server).test_connection().await.unwrap_err();
+    let unreachable = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        drop(listener);
+        common::builder(&server)
+            .with_base_url(format!("http://{address}/v1.0"))
+            .with_retry_policy(hris_sync_core::retry::RetryPolicy::never())
+            .build()
+            .unwrap()
+            .test_connection()
+            .await
+            .unwrap_err()
+    };
+    assert!(
+        matches!(unreachable, ConnectorError::Connection { .. }),
+        "{unreachable}"
+    );
+    for error in [refused, unreachable] {
+        let mut text = format!("{error} {error:?}");
+        let mut source = std::error::Error::source(&error);
+        while let Some(inner) = source {
+            text.push_str(&format!(" {inner} {inner:?}"));
+            source = inner.source();
+        }
+        assert!(!text.contains(TOKEN), "token leaked: {text}");
+    }
+}
