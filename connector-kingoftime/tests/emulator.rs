@@ -360,3 +360,8 @@ async fn conformance_suite_passes_against_the_emulator() {
         assert_eq!(emulator.employees_with_code(&employee.code).len(), 1);
     }
 }
+
+#[tokio::test]
+async fn king_of_time_passes_the_brand_checks() {
+    connector_kingoftime::emulator::check_brand(connector_kingoftime::KingOfTime::builder()).await;
+}

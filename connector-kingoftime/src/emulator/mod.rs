@@ -55,7 +55,10 @@
 //! ```
 
 mod api;
+mod brand_check;
 mod server;
+
+pub use brand_check::check_brand;
 
 use std::collections::BTreeMap;
 use std::fmt;
