@@ -1,9 +1,16 @@
 #![doc = include_str!("../README.md")]
 
 pub mod actor;
+mod apply;
+pub mod base_date;
+pub mod classify;
 pub mod clock;
 pub mod compare;
+#[cfg(feature = "conformance")]
+pub mod conformance;
+pub mod engine;
 pub mod error;
+pub mod in_memory;
 pub mod model;
 pub mod report;
 pub mod retry;
@@ -14,7 +21,12 @@ pub mod window;
 pub use actor::{Actor, Role};
 pub use clock::{japan, Clock, FixedClock, SystemClock};
 pub use compare::{ComparisonPolicy, Validation};
+pub use engine::{
+    ApplyRequest, PlannedWrite, Progress, ProgressFn, Selection, SyncEngine, SyncEngineBuilder,
+    SyncOptions,
+};
 pub use error::{BoxError, ConnectorError, StoreError, SyncError};
+pub use in_memory::InMemorySystem;
 pub use model::{
     BusinessName, Employee, EmployeeCode, EmployeeRecord, Field, FieldTypeMismatch, FieldValue,
     Gender, MasterEntry, MasterKind, Placement, RecordId,
@@ -23,7 +35,9 @@ pub use report::{
     ChangeKind, Direction, FieldDifference, InvalidReason, KindCounts, Outcome, OutcomeCounts,
     ReportEntry, ReportId, ReportSummary, RunStatus, SyncReport, Warning,
 };
-pub use store::ReportStore;
+#[cfg(feature = "sqlite")]
+pub use store::SqliteReportStore;
+pub use store::{MemoryReportStore, ReportStore};
 pub use system::{
     AttendanceConnector, EmployeeSystem, EmployeeUpdate, HrSystem, ListOptions, Side, SystemInfo,
 };

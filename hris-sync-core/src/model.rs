@@ -345,6 +345,20 @@ impl Employee {
         }
     }
 
+    /// The text of a text field (code, names, kana, email), borrowed; `None` for unset text
+    /// fields and for the fields that are not text.
+    pub fn text(&self, field: Field) -> Option<&str> {
+        match field {
+            Field::Code => Some(self.code.as_str()),
+            Field::LastName => self.last_name.as_deref(),
+            Field::FirstName => self.first_name.as_deref(),
+            Field::LastNameKana => self.last_name_kana.as_deref(),
+            Field::FirstNameKana => self.first_name_kana.as_deref(),
+            Field::Email => self.email.as_deref(),
+            Field::Gender | Field::BirthDate | Field::HireDate | Field::ResignationDate => None,
+        }
+    }
+
     /// Sets one field; `None` clears it.
     ///
     /// # Errors
@@ -543,8 +557,19 @@ impl Placement {
         self.0.is_empty()
     }
 
-    /// Every (kind, code) pair.
+    /// Every (kind, code) pair, by kind.
     pub fn iter(&self) -> impl Iterator<Item = (MasterKind, &str)> {
         self.0.iter().map(|(kind, code)| (*kind, code.as_str()))
+    }
+}
+
+impl<'a> FromIterator<(MasterKind, &'a str)> for Placement {
+    fn from_iter<I: IntoIterator<Item = (MasterKind, &'a str)>>(pairs: I) -> Self {
+        Self(
+            pairs
+                .into_iter()
+                .map(|(kind, code)| (kind, code.to_owned()))
+                .collect(),
+        )
     }
 }

@@ -1,0 +1,326 @@
+//! Classification (SPEC R5): each enrolled source employee against every target record, by
+//! employee code, into New / Changed / Unchanged / Invalid.
+//!
+//! Linear in the number of employees: one hash index over the target, one count over the
+//! source, then one pass (P1). Codes are hashed with FxHash: they come from the company's
+//! own systems, so hash flooding is not a threat worth SipHash's cost here.
+
+use std::borrow::Cow;
+
+use rustc_hash::FxHashMap;
+
+use crate::compare::ComparisonPolicy;
+use crate::model::{Employee, EmployeeRecord, Field};
+use crate::report::{ChangeKind, FieldDifference, InvalidReason, ReportEntry};
+
+/// What classification needs to know about the target.
+#[derive(Clone, Copy, Debug)]
+pub struct TargetRules<'a> {
+    /// The fields the target requires (see [`SystemInfo::required_on_create`](crate::SystemInfo)).
+    pub required_on_create: &'a [Field],
+    /// The comparison policy.
+    pub policy: &'a ComparisonPolicy,
+}
+
+/// Classifies `source` (already filtered to the enrolled employees, in the form to be sent)
+/// against every record of the target, resigned and future ones included.
+///
+/// Entries come out in the source's order. An employee is Invalid — with the first reason
+/// found, in this order — when its code is empty, its code appears more than once in the
+/// source, its code matches more than one target record, a value would certainly be
+/// refused, or a field the target requires is missing.
+///
+/// ```
+/// use hris_sync_core::classify::{classify, TargetRules};
+/// use hris_sync_core::{ChangeKind, ComparisonPolicy, Employee, EmployeeRecord, Field, Gender, RecordId};
+///
+/// let source = vec![
+///     Employee::new("1").with_name("山田", "太郎").with_gender(Gender::Male),
+///     Employee::new("2").with_name("佐藤", "花子").with_gender(Gender::Female),
+/// ];
+/// let target = vec![EmployeeRecord {
+///     id: RecordId::new("k1"),
+///     employee: Employee::new("1").with_name("山田", "次郎").with_gender(Gender::Male),
+/// }];
+/// let policy = ComparisonPolicy::default();
+/// let rules = TargetRules { required_on_create: &[Field::Gender], policy: &policy };
+/// let entries = classify(source, &target, rules);
+/// assert_eq!(entries[0].kind, ChangeKind::Changed);
+/// assert_eq!(entries[0].differences[0].field, Field::FirstName);
+/// assert_eq!(entries[1].kind, ChangeKind::New);
+/// ```
+pub fn classify(
+    source: Vec<Employee>,
+    target: &[EmployeeRecord],
+    rules: TargetRules<'_>,
+) -> Vec<ReportEntry> {
+    let policy = rules.policy;
+    // Keys borrow from the inputs: the common code needs no normalisation and so no copy.
+    let mut target_index: FxHashMap<Cow<'_, str>, (usize, usize)> =
+        FxHashMap::with_capacity_and_hasher(target.len(), Default::default());
+    for (position, record) in target.iter().enumerate() {
+        target_index
+            .entry(policy.match_key(&record.employee.code))
+            .and_modify(|(_, count)| *count += 1)
+            .or_insert((position, 1));
+    }
+    let mut source_counts: FxHashMap<Cow<'_, str>, usize> =
+        FxHashMap::with_capacity_and_hasher(source.len(), Default::default());
+    for employee in &source {
+        *source_counts
+            .entry(policy.match_key(&employee.code))
+            .or_default() += 1;
+    }
+    // (copies in the source, the target match and its count) per source employee.
+    let matches: Vec<(usize, Option<(usize, usize)>)> = source
+        .iter()
+        .map(|employee| {
+            let key = policy.match_key(&employee.code);
+            (source_counts[&key], target_index.get(&key).copied())
+        })
+        .collect();
+    drop(source_counts);
+    drop(target_index);
+
+    let mut entries = Vec::with_capacity(source.len());
+    for (employee, (source_count, matched)) in source.into_iter().zip(matches) {
+        let validation = policy.validate(&employee);
+        let invalid = if employee.code.is_blank() {
+            Some(InvalidReason::EmptyCode)
+        } else if source_count > 1 {
+            Some(InvalidReason::DuplicateInSource {
+                count: source_count,
+            })
+        } else if let Some((_, count @ 2..)) = matched {
+            Some(InvalidReason::DuplicateInTarget { count })
+        } else if let Some(error) = validation.errors.into_iter().next() {
+            Some(error)
+        } else {
+            missing_required(&employee, rules.required_on_create)
+                .map(|field| InvalidReason::MissingRequiredField { field })
+        };
+
+        let (kind, differences, target_id) = match (invalid.is_some(), matched) {
+            (true, matched) => (
+                ChangeKind::Invalid,
+                Vec::new(),
+                matched
+                    .filter(|(_, count)| *count == 1)
+                    .map(|(at, _)| target[at].id.clone()),
+            ),
+            (false, None) => (ChangeKind::New, Vec::new(), None),
+            (false, Some((at, _))) => {
+                let record = &target[at];
+                let differences = differences(policy, &record.employee, &employee);
+                let kind = if differences.is_empty() {
+                    ChangeKind::Unchanged
+                } else {
+                    ChangeKind::Changed
+                };
+                (kind, differences, Some(record.id.clone()))
+            }
+        };
+        entries.push(ReportEntry {
+            code: employee.code.clone(),
+            kind,
+            invalid_reason: invalid,
+            differences,
+            warnings: validation.warnings,
+            employee,
+            target_id,
+            outcome: None,
+        });
+    }
+    entries
+}
+
+/// The synced fields in which `source` differs from `target` under `policy`, in field order.
+pub fn differences(
+    policy: &ComparisonPolicy,
+    target: &Employee,
+    source: &Employee,
+) -> Vec<FieldDifference> {
+    Field::COMPARED
+        .into_iter()
+        .filter(|field| !same(policy, *field, target, source))
+        .map(|field| FieldDifference {
+            field,
+            target: target.get(field),
+            source: source.get(field),
+        })
+        .collect()
+}
+
+/// Equal under the policy; byte-equal text is decided without allocating (the common case).
+fn same(policy: &ComparisonPolicy, field: Field, target: &Employee, source: &Employee) -> bool {
+    if let (Some(a), Some(b)) = (target.text(field), source.text(field)) {
+        if a == b {
+            return true;
+        }
+    }
+    let (a, b) = (target.get(field), source.get(field));
+    a == b || policy.equivalent(field, a.as_ref(), b.as_ref())
+}
+
+fn missing_required(employee: &Employee, required: &[Field]) -> Option<Field> {
+    required.iter().copied().find(|field| match field {
+        Field::Gender => employee.gender.is_none(),
+        Field::BirthDate => employee.birth_date.is_none(),
+        Field::HireDate => employee.hire_date.is_none(),
+        Field::ResignationDate => employee.resignation_date.is_none(),
+        text => employee
+            .text(*text)
+            .is_none_or(|value| value.trim().is_empty()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::model::{Gender, RecordId};
+
+    fn person(code: &str) -> Employee {
+        Employee::new(code)
+            .with_name("山田", "太郎")
+            .with_kana("ヤマダ", "タロウ")
+            .with_gender(Gender::Male)
+            .with_hire_date(NaiveDate::from_ymd_opt(2020, 4, 1).unwrap())
+            .with_email("yamada@example.jp")
+    }
+
+    fn record(id: &str, employee: Employee) -> EmployeeRecord {
+        EmployeeRecord {
+            id: RecordId::new(id),
+            employee,
+        }
+    }
+
+    fn run(source: Vec<Employee>, target: &[EmployeeRecord]) -> Vec<ReportEntry> {
+        let policy = ComparisonPolicy::default();
+        let required = [Field::Gender, Field::LastName, Field::FirstName];
+        classify(
+            source,
+            target,
+            TargetRules {
+                required_on_create: &required,
+                policy: &policy,
+            },
+        )
+    }
+
+    #[test]
+    fn r5_new_changed_unchanged() {
+        let mut changed = person("2");
+        changed.last_name = Some("佐藤".into());
+        changed.email = None;
+        let target = [record("k1", person("1")), record("k2", person("2"))];
+        let entries = run(vec![person("1"), changed, person("3")], &target);
+        assert_eq!(entries[0].kind, ChangeKind::Unchanged);
+        assert_eq!(entries[0].target_id, Some(RecordId::new("k1")));
+        assert_eq!(entries[1].kind, ChangeKind::Changed);
+        assert_eq!(
+            entries[1].differences,
+            vec![
+                FieldDifference {
+                    field: Field::LastName,
+                    target: Some(FieldValue::Text("山田".into())),
+                    source: Some(FieldValue::Text("佐藤".into())),
+                },
+                FieldDifference {
+                    field: Field::Email,
+                    target: Some(FieldValue::Text("yamada@example.jp".into())),
+                    source: None,
+                },
+            ]
+        );
+        assert_eq!(entries[2].kind, ChangeKind::New);
+        assert_eq!(entries[2].target_id, None);
+    }
+
+    #[test]
+    fn r5_matches_resigned_and_future_target_records_so_no_duplicate_is_created() {
+        let resigned =
+            person("1").with_resignation_date(NaiveDate::from_ymd_opt(2021, 3, 31).unwrap());
+        let future = person("2").with_hire_date(NaiveDate::from_ymd_opt(2030, 4, 1).unwrap());
+        let target = [record("k1", resigned), record("k2", future)];
+        let entries = run(vec![person("1"), person("2")], &target);
+        assert!(entries
+            .iter()
+            .all(|entry| entry.kind == ChangeKind::Changed));
+        assert_eq!(entries[0].differences[0].field, Field::ResignationDate);
+        assert_eq!(entries[1].differences[0].field, Field::HireDate);
+    }
+
+    #[test]
+    fn r5_invalid_empty_code() {
+        let entries = run(vec![person(""), person("　")], &[]);
+        for entry in entries {
+            assert_eq!(entry.kind, ChangeKind::Invalid);
+            assert_eq!(entry.invalid_reason, Some(InvalidReason::EmptyCode));
+        }
+    }
+
+    #[test]
+    fn r5_invalid_duplicate_in_source_marks_every_copy() {
+        let entries = run(vec![person("1"), person("2"), person("1")], &[]);
+        assert_eq!(entries[0].kind, ChangeKind::Invalid);
+        assert_eq!(
+            entries[0].invalid_reason,
+            Some(InvalidReason::DuplicateInSource { count: 2 })
+        );
+        assert_eq!(entries[1].kind, ChangeKind::New);
+        assert_eq!(entries[2].kind, ChangeKind::Invalid);
+    }
+
+    #[test]
+    fn r5_invalid_duplicate_in_target() {
+        let target = [record("k1", person("1")), record("k2", person("1"))];
+        let entries = run(vec![person("1")], &target);
+        assert_eq!(
+            entries[0].invalid_reason,
+            Some(InvalidReason::DuplicateInTarget { count: 2 })
+        );
+        assert_eq!(entries[0].target_id, None);
+    }
+
+    #[test]
+    fn r5_invalid_missing_required_field() {
+        let mut no_gender = person("1");
+        no_gender.gender = None;
+        let mut blank_name = person("2");
+        blank_name.first_name = Some("  ".into());
+        let entries = run(vec![no_gender, blank_name], &[]);
+        assert_eq!(
+            entries[0].invalid_reason,
+            Some(InvalidReason::MissingRequiredField {
+                field: Field::Gender
+            })
+        );
+        assert_eq!(
+            entries[1].invalid_reason,
+            Some(InvalidReason::MissingRequiredField {
+                field: Field::FirstName
+            })
+        );
+    }
+
+    #[test]
+    fn r5_missing_required_field_is_invalid_for_existing_employees_too() {
+        // An update would blank a field the target requires.
+        let mut no_gender = person("1");
+        no_gender.gender = None;
+        let entries = run(vec![no_gender], &[record("k1", person("1"))]);
+        assert_eq!(entries[0].kind, ChangeKind::Invalid);
+        assert_eq!(entries[0].target_id, Some(RecordId::new("k1")));
+    }
+
+    #[test]
+    fn r5_output_keeps_the_source_order() {
+        let codes: Vec<String> = (0..50).map(|n| format!("{:03}", 50 - n)).collect();
+        let entries = run(codes.iter().map(|code| person(code)).collect(), &[]);
+        let out: Vec<&str> = entries.iter().map(|entry| entry.code.as_str()).collect();
+        assert_eq!(out, codes.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+}

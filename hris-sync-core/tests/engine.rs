@@ -1,0 +1,836 @@
+//! The whole run, end to end on in-memory systems: SPEC R1, R4, R6, R7, R9–R14.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDate};
+use hris_sync_core::in_memory::{Fault, Operation};
+use hris_sync_core::{
+    Actor, ApplyRequest, BusinessName, ChangeKind, DailyWindow, Direction, Employee, FixedClock,
+    Gender, InMemorySystem, MaintenanceWindows, MasterKind, Outcome, Placement, PlannedWrite,
+    RunStatus, Selection, SyncEngine, SyncError, SyncOptions,
+};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn admin() -> Actor {
+    Actor::administrator("admin-1")
+}
+
+fn person(code: &str, last: &str) -> Employee {
+    Employee::new(code)
+        .with_name(last, "太郎")
+        .with_kana("ヤマダ", "タロウ")
+        .with_gender(Gender::Male)
+        .with_birth_date(d(1990, 5, 1))
+        .with_hire_date(d(2020, 4, 1))
+        .with_email(format!("e{code}@example.jp"))
+}
+
+fn export_placement() -> Placement {
+    Placement::new()
+        .with(MasterKind::Division, "1000")
+        .with(MasterKind::EmploymentType, "1")
+}
+
+struct World {
+    hr: InMemorySystem,
+    attendance: InMemorySystem,
+    clock: Arc<FixedClock>,
+    engine: SyncEngine,
+}
+
+/// 10:30 in Japan on 2025-06-02: outside every window.
+fn world_with(options: SyncOptions, windows: MaintenanceWindows) -> World {
+    let clock = Arc::new(FixedClock::at_japan_time(2025, 6, 2, 10, 30));
+    let hr = InMemorySystem::hr("HR (memory)").with_master(MasterKind::Office, "HQ", "本社");
+    let attendance = InMemorySystem::attendance("Attendance (memory)")
+        .with_master(MasterKind::Division, "1000", "本社")
+        .with_master(MasterKind::EmploymentType, "1", "正社員")
+        .with_maintenance_windows(windows, clock.clone());
+    let engine = SyncEngine::builder()
+        .with_hr(Arc::new(hr.clone()))
+        .with_attendance(Arc::new(attendance.clone()))
+        .with_clock(clock.clone())
+        .with_options(options)
+        .build()
+        .unwrap();
+    World {
+        hr,
+        attendance,
+        clock,
+        engine,
+    }
+}
+
+fn world() -> World {
+    world_with(SyncOptions::default(), MaintenanceWindows::none())
+}
+
+fn kot_windows() -> MaintenanceWindows {
+    MaintenanceWindows::new(vec![
+        DailyWindow::hm((8, 30), (10, 0)),
+        DailyWindow::hm((17, 30), (18, 30)),
+    ])
+}
+
+#[tokio::test]
+async fn r1_r4_r10_export_creates_updates_and_skips() {
+    let w = world();
+    w.hr.insert(person("1", "山田"), Placement::new());
+    w.hr.insert(person("2", "佐藤"), Placement::new());
+    w.hr.insert(person("3", "鈴木"), Placement::new());
+    w.attendance.insert(person("2", "佐藤"), export_placement());
+    w.attendance.insert(person("3", "高橋"), export_placement());
+
+    let id = w
+        .engine
+        .start(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap();
+    let report = w.engine.wait_until_fetched(id).await.unwrap();
+    assert_eq!(report.summary.status, RunStatus::AwaitingSync);
+    assert_eq!(report.summary.actor, admin());
+    let kinds: Vec<_> = report.entries.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [ChangeKind::New, ChangeKind::Unchanged, ChangeKind::Changed]
+    );
+    assert_eq!(
+        w.attendance.records().len(),
+        2,
+        "R4: nothing written while fetching"
+    );
+
+    let request =
+        ApplyRequest::new(Selection::codes(["1", "2", "3"])).with_placement(export_placement());
+    let report = w.engine.apply(id, request, &admin()).await.unwrap();
+    assert_eq!(report.summary.status, RunStatus::Completed);
+    let outcomes: Vec<_> = report
+        .entries
+        .iter()
+        .map(|e| e.outcome.as_ref().unwrap().name())
+        .collect();
+    assert_eq!(outcomes, ["created", "skipped", "updated"]);
+    assert_eq!(
+        report.entries[2].outcome,
+        Some(Outcome::Updated {
+            fields: vec![hris_sync_core::Field::LastName]
+        }),
+        "R10: only the differing field is sent"
+    );
+    assert_eq!(w.attendance.calls(Operation::Create), 1);
+    assert_eq!(w.attendance.calls(Operation::Update), 1);
+
+    let records = w.attendance.records();
+    assert_eq!(records.len(), 3);
+    let created = records
+        .iter()
+        .find(|r| r.employee.code.as_str() == "1")
+        .unwrap();
+    assert_eq!(
+        w.attendance.placement_of(&created.id),
+        Some(export_placement()),
+        "R7: placement sent on create"
+    );
+    let updated = records
+        .iter()
+        .find(|r| r.employee.code.as_str() == "3")
+        .unwrap();
+    assert_eq!(updated.employee.last_name.as_deref(), Some("鈴木"));
+}
+
+#[tokio::test]
+async fn r1_import_uses_the_same_algorithm_with_the_sides_swapped() {
+    let w = world();
+    w.attendance.insert(person("7", "伊藤"), export_placement());
+    let report = w
+        .engine
+        .fetch(Direction::Import, d(2025, 6, 1), &admin())
+        .await
+        .unwrap();
+    assert_eq!(report.entries[0].kind, ChangeKind::New);
+    let request = ApplyRequest::new(Selection::new_and_changed())
+        .with_placement(Placement::new().with(MasterKind::Office, "HQ"));
+    let report = w
+        .engine
+        .apply(report.summary.id, request, &admin())
+        .await
+        .unwrap();
+    assert_eq!(report.summary.status, RunStatus::Completed);
+    let hr = w.hr.records();
+    assert_eq!(hr.len(), 1);
+    assert_eq!(
+        w.hr.placement_of(&hr[0].id),
+        Some(Placement::new().with(MasterKind::Office, "HQ"))
+    );
+}
+
+#[tokio::test]
+async fn r3_source_is_filtered_by_the_core_enrolment_rule() {
+    let w = world();
+    let base = d(2023, 1, 1);
+    w.hr.insert(person("1", "山田").with_hire_date(base), Placement::new());
+    w.hr.insert(
+        person("2", "山田").with_hire_date(d(2023, 1, 2)),
+        Placement::new(),
+    );
+    w.hr.insert(
+        person("3", "山田").with_resignation_date(base),
+        Placement::new(),
+    );
+    w.hr.insert(
+        person("4", "山田").with_resignation_date(d(2023, 1, 2)),
+        Placement::new(),
+    );
+    let mut no_hire = person("5", "山田");
+    no_hire.hire_date = None;
+    w.hr.insert(no_hire, Placement::new());
+    let report = w
+        .engine
+        .fetch(Direction::Export, base, &admin())
+        .await
+        .unwrap();
+    let codes: Vec<_> = report.entries.iter().map(|e| e.code.as_str()).collect();
+    assert_eq!(codes, ["1", "4", "5"]);
+}
+
+#[tokio::test]
+async fn r2_base_date_out_of_range_fetches_nothing() {
+    let w = world();
+    // Japan today is 2025-06-02: the range is 2022-06-02 ..= 2026-06-02.
+    for base in [d(2022, 6, 1), d(2026, 6, 3)] {
+        let error = w
+            .engine
+            .start(Direction::Export, base, &admin())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, SyncError::BaseDateOutOfRange { .. }),
+            "{error}"
+        );
+    }
+    assert_eq!(w.hr.calls(Operation::List), 0);
+    assert!(
+        w.engine.recent().await.unwrap().is_empty(),
+        "no report recorded"
+    );
+    for base in [d(2022, 6, 2), d(2026, 6, 2)] {
+        w.engine
+            .fetch(Direction::Export, base, &admin())
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn r4_fetch_failure_is_recorded_as_failed_with_the_reason() {
+    let w = world();
+    w.attendance.inject(Operation::List, Fault::Unavailable, 1);
+    let report = w
+        .engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap();
+    assert_eq!(report.summary.status, RunStatus::Failed);
+    let reason = report.summary.failure.unwrap();
+    assert!(reason.contains("Attendance (memory)"), "{reason}");
+}
+
+#[tokio::test]
+async fn r6_selection_errors_name_the_codes_and_write_nothing() {
+    let w = world();
+    w.hr.insert(person("1", "山田"), Placement::new());
+    w.hr.insert(Employee::new("2").with_name("無", "性別"), Placement::new());
+    let report = w
+        .engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap();
+    let id = report.summary.id;
+    assert_eq!(report.entries[1].kind, ChangeKind::Invalid);
+
+    let error = w
+        .engine
+        .apply(
+            id,
+            ApplyRequest::new(Selection::codes(["1", "2", "99"]))
+                .with_placement(export_placement()),
+            &admin(),
+        )
+        .await
+        .unwrap_err();
+    match &error {
+        SyncError::InvalidSelection { invalid, unknown } => {
+            assert_eq!(invalid[0].as_str(), "2");
+            assert_eq!(unknown[0].as_str(), "99");
+        }
+        other => panic!("{other}"),
+    }
+    assert!(error.to_string().contains("99"));
+    let empty = w
+        .engine
+        .apply(
+            id,
+            ApplyRequest::new(Selection::codes(Vec::<String>::new())),
+            &admin(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(empty, SyncError::EmptySelection));
+    assert_eq!(w.attendance.calls(Operation::Create), 0);
+    let after = w.engine.report(id).await.unwrap();
+    assert_eq!(
+        after.summary.status,
+        RunStatus::AwaitingSync,
+        "nothing recorded"
+    );
+}
+
+#[tokio::test]
+async fn r7_missing_or_unknown_placement_writes_nothing() {
+    let w = world();
+    w.hr.insert(person("1", "山田"), Placement::new());
+    let id = w
+        .engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap()
+        .summary
+        .id;
+    let missing = w
+        .engine
+        .apply(
+            id,
+            ApplyRequest::new(Selection::codes(["1"]))
+                .with_placement(Placement::new().with(MasterKind::Division, "1000")),
+            &admin(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&missing, SyncError::MissingPlacement { kinds } if kinds == &[MasterKind::EmploymentType]),
+        "{missing}"
+    );
+    let unknown = w
+        .engine
+        .apply(
+            id,
+            ApplyRequest::new(Selection::codes(["1"])).with_placement(
+                Placement::new()
+                    .with(MasterKind::Division, "9999")
+                    .with(MasterKind::EmploymentType, "1"),
+            ),
+            &admin(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&unknown, SyncError::UnknownPlacement { kind: MasterKind::Division, code, .. } if code == "9999"),
+        "{unknown}"
+    );
+    assert_eq!(w.attendance.calls(Operation::Create), 0);
+}
+
+#[tokio::test]
+async fn r7_placement_is_not_needed_without_new_employees_and_never_sent_on_update() {
+    let w = world();
+    w.hr.insert(person("1", "山田"), Placement::new());
+    let other = Placement::new()
+        .with(MasterKind::Division, "2000")
+        .with(MasterKind::EmploymentType, "2");
+    let id_in_target = w.attendance.insert(person("1", "佐藤"), other.clone());
+    let id = w
+        .engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap()
+        .summary
+        .id;
+    let report = w
+        .engine
+        .apply(id, ApplyRequest::new(Selection::codes(["1"])), &admin())
+        .await
+        .unwrap();
+    assert_eq!(report.summary.status, RunStatus::Completed);
+    assert_eq!(w.attendance.placement_of(&id_in_target), Some(other));
+}
+
+#[tokio::test]
+async fn r9_business_name_is_sent_on_export_when_configured() {
+    let w = world_with(
+        SyncOptions::default().with_prefer_business_name(true),
+        MaintenanceWindows::none(),
+    );
+    let business = BusinessName {
+        last_name: Some("旧姓".into()),
+        first_name: None,
+        last_name_kana: Some("キュウセイ".into()),
+        first_name_kana: None,
+    };
+    w.hr.insert(
+        person("1", "山田").with_business_name(business),
+        Placement::new(),
+    );
+    w.hr.insert(person("2", "佐藤"), Placement::new());
+    let report = w
+        .engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap();
+    assert_eq!(
+        report.entries[0].employee.last_name.as_deref(),
+        Some("旧姓")
+    );
+    assert_eq!(
+        report.entries[0].employee.first_name.as_deref(),
+        Some("太郎")
+    );
+    assert_eq!(
+        report.entries[0].employee.last_name_kana.as_deref(),
+        Some("キュウセイ")
+    );
+    assert_eq!(
+        report.entries[1].employee.last_name.as_deref(),
+        Some("佐藤")
+    );
+
+    let legal = world();
+    legal.hr.insert(
+        person("1", "山田").with_business_name(BusinessName {
+            last_name: Some("旧姓".into()),
+            ..BusinessName::default()
+        }),
+        Placement::new(),
+    );
+    let report = legal
+        .engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap();
+    assert_eq!(
+        report.entries[0].employee.last_name.as_deref(),
+        Some("山田")
+    );
+    assert_eq!(report.entries[0].employee.business_name, None);
+}
+
+#[tokio::test]
+async fn r11_new_employee_created_since_the_plan_is_not_created_again() {
+    let w = world();
+    w.hr.insert(person("1", "山田"), Placement::new());
+    let id = w
+        .engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap()
+        .summary
+        .id;
+    // Someone creates the employee in the target while the plan waits.
+    w.attendance.insert(person("1", "山田"), export_placement());
+    let report = w
+        .engine
+        .apply(
+            id,
+            ApplyRequest::new(Selection::codes(["1"])).with_placement(export_placement()),
+            &admin(),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        report.entries[0].outcome,
+        Some(Outcome::Skipped { .. })
+    ));
+    assert_eq!(w.attendance.calls(Operation::Create), 0);
+    assert_eq!(w.attendance.records().len(), 1);
+}
+
+#[tokio::test]
+async fn r11_lost_create_response_is_confirmed_by_reading_back_never_resent() {
+    let w = world();
+    w.hr.insert(person("1", "山田"), Placement::new());
+    w.attendance
+        .inject(Operation::Create, Fault::LoseResponse, 1);
+    let id = w
+        .engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap()
+        .summary
+        .id;
+    let report = w
+        .engine
+        .apply(
+            id,
+            ApplyRequest::new(Selection::codes(["1"])).with_placement(export_placement()),
+            &admin(),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        report.entries[0].outcome,
+        Some(Outcome::Created { .. })
+    ));
+    assert_eq!(w.attendance.calls(Operation::Create), 1, "never re-sent");
+    assert_eq!(w.attendance.calls(Operation::Get), 1, "read back by code");
+    assert_eq!(w.attendance.records().len(), 1);
+}
+
+#[tokio::test]
+async fn r11_create_that_failed_before_applying_is_sent_again_after_a_read() {
+    let w = world();
+    w.hr.insert(person("1", "山田"), Placement::new());
+    w.attendance
+        .inject(Operation::Create, Fault::Unavailable, 1);
+    let id = w
+        .engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap()
+        .summary
+        .id;
+    let report = w
+        .engine
+        .apply(
+            id,
+            ApplyRequest::new(Selection::codes(["1"])).with_placement(export_placement()),
+            &admin(),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        report.entries[0].outcome,
+        Some(Outcome::Created { .. })
+    ));
+    assert_eq!(w.attendance.calls(Operation::Create), 2);
+    assert_eq!(w.attendance.calls(Operation::Get), 1);
+    assert_eq!(w.attendance.records().len(), 1);
+}
+
+#[tokio::test]
+async fn r10_one_failure_never_stops_the_others() {
+    let w = world_with(
+        SyncOptions::default().with_apply_concurrency(1),
+        MaintenanceWindows::none(),
+    );
+    for code in ["1", "2", "3"] {
+        w.hr.insert(person(code, "山田"), Placement::new());
+    }
+    w.attendance
+        .inject(Operation::Create, Fault::Refuse("name too long".into()), 1);
+    let id = w
+        .engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap()
+        .summary
+        .id;
+    let report = w
+        .engine
+        .apply(
+            id,
+            ApplyRequest::new(Selection::new_and_changed()).with_placement(export_placement()),
+            &admin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.summary.status, RunStatus::CompletedWithErrors);
+    let counts = report.outcome_counts();
+    assert_eq!((counts.failed, counts.created), (1, 2));
+    let failed = report
+        .entries
+        .iter()
+        .find_map(|e| match &e.outcome {
+            Some(Outcome::Failed { reason }) => Some(reason.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(failed.contains("name too long"), "{failed}");
+}
+
+#[tokio::test]
+async fn r12_start_and_apply_are_refused_inside_a_window_with_its_end() {
+    let w = world_with(SyncOptions::default(), kot_windows());
+    w.hr.insert(person("1", "山田"), Placement::new());
+    let id = w
+        .engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap()
+        .summary
+        .id;
+    // 17:45 Japan time: inside 17:30–18:30.
+    w.clock.advance(Duration::minutes(7 * 60 + 15));
+    let error = w
+        .engine
+        .start(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("18:30"), "{error}");
+    let error = w
+        .engine
+        .apply(
+            id,
+            ApplyRequest::new(Selection::codes(["1"])).with_placement(export_placement()),
+            &admin(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, SyncError::MaintenanceWindow { system, .. } if system == "Attendance (memory)"),
+        "{error}"
+    );
+    assert!(error.is_retryable());
+    assert_eq!(w.attendance.calls(Operation::Create), 0);
+}
+
+#[tokio::test]
+async fn r12_r13_window_mid_apply_leaves_the_rest_pending_and_resume_finishes() {
+    let w = world_with(
+        SyncOptions::default().with_apply_concurrency(1),
+        MaintenanceWindows::none(),
+    );
+    for n in 1..=6 {
+        w.hr.insert(person(&n.to_string(), "山田"), Placement::new());
+    }
+    let id = w
+        .engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap()
+        .summary
+        .id;
+    // The third create meets the vendor's "outside allowed hours" answer.
+    let creates_before_window = 2;
+    let seen = Arc::new(AtomicUsize::new(0));
+    let attendance = w.attendance.clone();
+    let progress_seen = seen.clone();
+    let request = ApplyRequest::new(Selection::new_and_changed())
+        .with_placement(export_placement())
+        .with_progress(move |progress| {
+            let done = progress_seen.fetch_add(1, Ordering::SeqCst) + 1;
+            assert_eq!(progress.total, 6);
+            if done == creates_before_window {
+                attendance.inject(Operation::Create, Fault::MaintenanceWindow, 1);
+            }
+        });
+    let report = w.engine.apply(id, request, &admin()).await.unwrap();
+    assert_eq!(report.summary.status, RunStatus::Interrupted);
+    assert!(report
+        .summary
+        .failure
+        .as_deref()
+        .unwrap()
+        .contains("resume"));
+    let counts = report.outcome_counts();
+    assert_eq!((counts.created, counts.pending), (2, 4));
+    assert_eq!(
+        w.attendance.calls(Operation::Create),
+        3,
+        "no send after the window answer"
+    );
+
+    let resumed = w.engine.resume(id, &admin(), None).await.unwrap();
+    assert_eq!(resumed.summary.status, RunStatus::Completed);
+    assert_eq!(resumed.outcome_counts().created, 6);
+    assert_eq!(
+        w.attendance.records().len(),
+        6,
+        "exactly one record per code"
+    );
+    assert_eq!(w.attendance.calls(Operation::Create), 7);
+}
+
+#[tokio::test]
+async fn r13_reports_are_listed_newest_first_and_recent_is_ten() {
+    let w = world();
+    let mut ids = Vec::new();
+    for _ in 0..12 {
+        ids.push(
+            w.engine
+                .fetch(Direction::Export, d(2025, 6, 1), &admin())
+                .await
+                .unwrap()
+                .summary
+                .id,
+        );
+        w.clock.advance(Duration::seconds(1));
+    }
+    let recent = w.engine.recent().await.unwrap();
+    assert_eq!(recent.len(), 10);
+    let listed: Vec<_> = recent.iter().map(|s| s.id).collect();
+    let expected: Vec<_> = ids.iter().rev().take(10).copied().collect();
+    assert_eq!(listed, expected);
+}
+
+#[tokio::test]
+async fn r14_non_administrators_are_refused_and_the_actor_is_recorded() {
+    let w = world();
+    w.hr.insert(person("1", "山田"), Placement::new());
+    let member = Actor::member("staff-9");
+    let error = w
+        .engine
+        .start(Direction::Export, d(2025, 6, 1), &member)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, SyncError::NotAdministrator { .. }));
+    let report = w
+        .engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap();
+    let error = w
+        .engine
+        .apply(
+            report.summary.id,
+            ApplyRequest::new(Selection::codes(["1"])).with_placement(export_placement()),
+            &member,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error, SyncError::NotAdministrator { .. }));
+    let applied = w
+        .engine
+        .apply(
+            report.summary.id,
+            ApplyRequest::new(Selection::codes(["1"])).with_placement(export_placement()),
+            &Actor::administrator("admin-2"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(applied.summary.actor.id, "admin-1");
+    assert_eq!(applied.summary.applied_by.unwrap().id, "admin-2");
+}
+
+#[tokio::test]
+async fn b2_preview_lists_the_exact_writes_without_sending() {
+    let w = world();
+    w.hr.insert(person("1", "山田"), Placement::new());
+    w.hr.insert(person("2", "佐藤"), Placement::new());
+    let target_id = w.attendance.insert(person("2", "伊藤"), export_placement());
+    let id = w
+        .engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap()
+        .summary
+        .id;
+    let request =
+        ApplyRequest::new(Selection::new_and_changed()).with_placement(export_placement());
+    let writes = w.engine.preview(id, &request).await.unwrap();
+    assert_eq!(writes.len(), 2);
+    assert!(
+        matches!(&writes[0], PlannedWrite::Create { employee, placement }
+        if employee.code.as_str() == "1" && placement == &export_placement())
+    );
+    match &writes[1] {
+        PlannedWrite::Update { id, update } => {
+            assert_eq!(id, &target_id);
+            assert_eq!(
+                update.fields().collect::<Vec<_>>(),
+                [hris_sync_core::Field::LastName]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(w.attendance.calls(Operation::Create), 0);
+    assert_eq!(w.attendance.calls(Operation::Update), 0);
+}
+
+#[tokio::test]
+async fn r10_a_finished_run_cannot_be_applied_twice() {
+    let w = world();
+    w.hr.insert(person("1", "山田"), Placement::new());
+    let id = w
+        .engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap()
+        .summary
+        .id;
+    let request = ApplyRequest::new(Selection::codes(["1"])).with_placement(export_placement());
+    w.engine.apply(id, request.clone(), &admin()).await.unwrap();
+    let again = w.engine.apply(id, request, &admin()).await.unwrap_err();
+    assert!(matches!(
+        again,
+        SyncError::WrongStatus {
+            status: RunStatus::Completed,
+            ..
+        }
+    ));
+    assert_eq!(w.attendance.records().len(), 1);
+}
+
+#[tokio::test]
+async fn r13_a_run_whose_process_died_mid_apply_resumes_from_its_durable_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reports.db");
+    let clock = Arc::new(FixedClock::at_japan_time(2025, 6, 2, 10, 30));
+    let hr = InMemorySystem::hr("HR (memory)");
+    let attendance = InMemorySystem::attendance("Attendance (memory)")
+        .with_master(MasterKind::Division, "1000", "本社")
+        .with_master(MasterKind::EmploymentType, "1", "正社員");
+    for n in 1..=8 {
+        hr.insert(person(&n.to_string(), "山田"), Placement::new());
+    }
+    let engine = |store: hris_sync_core::SqliteReportStore| {
+        SyncEngine::builder()
+            .with_hr(Arc::new(hr.clone()))
+            .with_attendance(Arc::new(attendance.clone()))
+            .with_store(Arc::new(store))
+            .with_clock(clock.clone())
+            .with_options(SyncOptions::default().with_apply_concurrency(1))
+            .build()
+            .unwrap()
+    };
+
+    let first = engine(hris_sync_core::SqliteReportStore::open(&path).unwrap());
+    let id = first
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap()
+        .summary
+        .id;
+    // The process "dies" after the third outcome: the apply task panics mid-run.
+    let request = ApplyRequest::new(Selection::new_and_changed())
+        .with_placement(export_placement())
+        .with_progress(|progress| {
+            if progress.done == 3 {
+                panic!("simulated crash");
+            }
+        });
+    let crashed = tokio::spawn(async move { first.apply(id, request, &admin()).await });
+    assert!(crashed.await.unwrap_err().is_panic());
+
+    // A new process opens the same file.
+    let second = engine(hris_sync_core::SqliteReportStore::open(&path).unwrap());
+    let report = second.report(id).await.unwrap();
+    assert_eq!(report.summary.status, RunStatus::Syncing);
+    let recorded = report.outcome_counts();
+    assert_eq!(recorded.selected(), 8);
+    assert_eq!(
+        recorded.created, 2,
+        "the third create was sent but never recorded"
+    );
+
+    let resumed = second.resume(id, &admin(), None).await.unwrap();
+    assert_eq!(resumed.summary.status, RunStatus::Completed);
+    let counts = resumed.outcome_counts();
+    assert_eq!((counts.created, counts.skipped, counts.pending), (7, 1, 0));
+    assert_eq!(
+        attendance.calls(Operation::Create),
+        8,
+        "the unrecorded create is not re-sent"
+    );
+    let mut codes: Vec<_> = attendance
+        .records()
+        .into_iter()
+        .map(|r| r.employee.code.as_str().to_owned())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), 8);
+    assert_eq!(attendance.records().len(), 8, "exactly one record per code");
+}
