@@ -1,11 +1,20 @@
 //! Report stores (SPEC R13): where sync reports live. [`MemoryReportStore`] for tests and
-//! short-lived processes; [`SqliteReportStore`] (feature `sqlite`, on by default) as the
+//! short-lived processes; `SqliteReportStore` (feature `sqlite`, on by default) as the
 //! durable embedded default.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
 
 use async_trait::async_trait;
+
+mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+pub use memory::MemoryReportStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteReportStore;
 
 use crate::error::StoreError;
 use crate::model::{MasterEntry, MasterKind, Placement};
@@ -27,6 +36,14 @@ pub const RECENT: usize = 10;
 /// 4. Calls on an unknown id fail with [`StoreError::NotFound`]; [`load`](Self::load) and
 ///    [`summary`](Self::summary) return `Ok(None)` instead.
 /// 5. Calls may come concurrently from several tasks.
+/// 6. [`insert`](Self::insert) of an id the store holds already fails and changes nothing.
+/// 7. An entry index the report does not have fails with [`StoreError::Corrupt`] (the
+///    caller and the store disagree about the report) and changes nothing.
+/// 8. [`save_selection`](Self::save_selection) sets [`Outcome::Pending`] on the given
+///    entries and leaves every other entry's outcome as it was.
+///
+/// Every store in this crate passes the same contract tests (`tests/store_contract.rs`);
+/// [`MemoryReportStore`] is the reference.
 #[async_trait]
 pub trait ReportStore: Send + Sync + fmt::Debug {
     /// Records a new run: its summary, no entries yet.
@@ -69,4 +86,28 @@ pub trait ReportStore: Send + Sync + fmt::Debug {
 
     /// The latest `limit` summaries, newest first.
     async fn list(&self, limit: usize) -> Result<Vec<ReportSummary>, StoreError>;
+}
+
+/// The order of [`ReportStore::list`]: newest `created_at` first, then the higher id.
+pub(crate) fn newest_first(a: &ReportSummary, b: &ReportSummary) -> Ordering {
+    (b.created_at, b.id).cmp(&(a.created_at, a.id))
+}
+
+/// The error for [`ReportStore::insert`] of an id the store holds already.
+pub(crate) fn already_exists(id: ReportId) -> StoreError {
+    StoreError::Backend {
+        message: format!("report {id} exists already"),
+        source: None,
+    }
+}
+
+/// Checks that every index addresses one of a report's `len` entries.
+pub(crate) fn check_indices(id: ReportId, len: usize, indices: &[usize]) -> Result<(), StoreError> {
+    match indices.iter().find(|&&index| index >= len) {
+        Some(index) => Err(StoreError::Corrupt {
+            message: format!("report {id} has no entry {index} (it has {len})"),
+            source: None,
+        }),
+        None => Ok(()),
+    }
 }

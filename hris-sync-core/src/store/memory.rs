@@ -1,0 +1,148 @@
+//! The in-memory report store: the reference implementation of [`ReportStore`].
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+
+use super::{check_indices, ReportStore};
+use crate::error::StoreError;
+use crate::model::{MasterEntry, MasterKind, Placement};
+use crate::report::{Outcome, ReportEntry, ReportId, ReportSummary, SyncReport};
+
+/// Keeps reports in memory, for tests and short-lived processes; nothing survives the
+/// process. Always compiled; the reference implementation of the [`ReportStore`] contract
+/// (every other store must behave like it).
+///
+/// Safe to share between tasks (`Arc<MemoryReportStore>`): each call takes one lock for its
+/// whole duration and never holds it across an `.await`, so every call is atomic.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), hris_sync_core::StoreError> {
+/// use hris_sync_core::store::{MemoryReportStore, ReportStore};
+///
+/// let store = MemoryReportStore::new();
+/// assert!(store.list(10).await?.is_empty());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Default)]
+pub struct MemoryReportStore {
+    reports: Mutex<HashMap<ReportId, SyncReport>>,
+}
+
+impl MemoryReportStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn reports(&self) -> MutexGuard<'_, HashMap<ReportId, SyncReport>> {
+        // A panic while the lock was held cannot leave a report half-changed: every call
+        // validates first and then mutates with operations that do not panic.
+        self.reports.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl fmt::Debug for MemoryReportStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryReportStore")
+            .field("reports", &self.reports().len())
+            .finish()
+    }
+}
+
+#[async_trait]
+impl ReportStore for MemoryReportStore {
+    async fn insert(&self, summary: &ReportSummary) -> Result<(), StoreError> {
+        let mut reports = self.reports();
+        if reports.contains_key(&summary.id) {
+            return Err(super::already_exists(summary.id));
+        }
+        reports.insert(
+            summary.id,
+            SyncReport {
+                summary: summary.clone(),
+                masters: BTreeMap::new(),
+                placement: None,
+                entries: Vec::new(),
+            },
+        );
+        Ok(())
+    }
+
+    async fn update_summary(&self, summary: &ReportSummary) -> Result<(), StoreError> {
+        let mut reports = self.reports();
+        let report = reports
+            .get_mut(&summary.id)
+            .ok_or(StoreError::NotFound(summary.id))?;
+        report.summary = summary.clone();
+        Ok(())
+    }
+
+    async fn save_plan(
+        &self,
+        summary: &ReportSummary,
+        masters: &BTreeMap<MasterKind, Vec<MasterEntry>>,
+        entries: &[ReportEntry],
+    ) -> Result<(), StoreError> {
+        let mut reports = self.reports();
+        let report = reports
+            .get_mut(&summary.id)
+            .ok_or(StoreError::NotFound(summary.id))?;
+        report.summary = summary.clone();
+        report.masters = masters.clone();
+        report.entries = entries.to_vec();
+        Ok(())
+    }
+
+    async fn save_selection(
+        &self,
+        summary: &ReportSummary,
+        placement: &Placement,
+        selected: &[usize],
+    ) -> Result<(), StoreError> {
+        let mut reports = self.reports();
+        let report = reports
+            .get_mut(&summary.id)
+            .ok_or(StoreError::NotFound(summary.id))?;
+        check_indices(summary.id, report.entries.len(), selected)?;
+        report.summary = summary.clone();
+        report.placement = Some(placement.clone());
+        for &index in selected {
+            report.entries[index].outcome = Some(Outcome::Pending);
+        }
+        Ok(())
+    }
+
+    async fn record_outcome(
+        &self,
+        id: ReportId,
+        index: usize,
+        outcome: &Outcome,
+    ) -> Result<(), StoreError> {
+        let mut reports = self.reports();
+        let report = reports.get_mut(&id).ok_or(StoreError::NotFound(id))?;
+        check_indices(id, report.entries.len(), &[index])?;
+        report.entries[index].outcome = Some(outcome.clone());
+        Ok(())
+    }
+
+    async fn load(&self, id: ReportId) -> Result<Option<SyncReport>, StoreError> {
+        Ok(self.reports().get(&id).cloned())
+    }
+
+    async fn summary(&self, id: ReportId) -> Result<Option<ReportSummary>, StoreError> {
+        Ok(self.reports().get(&id).map(|report| report.summary.clone()))
+    }
+
+    async fn list(&self, limit: usize) -> Result<Vec<ReportSummary>, StoreError> {
+        let reports = self.reports();
+        let mut summaries: Vec<&ReportSummary> =
+            reports.values().map(|report| &report.summary).collect();
+        summaries.sort_unstable_by(|a, b| super::newest_first(a, b));
+        Ok(summaries.into_iter().take(limit).cloned().collect())
+    }
+}

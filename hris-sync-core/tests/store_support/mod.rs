@@ -1,0 +1,111 @@
+//! Fixtures shared by the report-store tests (`store_contract.rs`, `store_sqlite.rs`).
+
+#![allow(dead_code)] // each test crate uses its own subset
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use hris_sync_core::{
+    Actor, ChangeKind, Direction, Employee, EmployeeCode, Field, FieldDifference, FieldValue,
+    Gender, InvalidReason, KindCounts, MasterEntry, MasterKind, Outcome, RecordId, ReportEntry,
+    ReportId, ReportSummary, RunStatus, Warning,
+};
+
+/// A point in time `seconds` after a fixed origin.
+pub(crate) fn at(seconds: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 4, 1, 0, 0, 0).unwrap() + chrono::Duration::seconds(seconds)
+}
+
+/// A fresh report header created at `created_at`.
+pub(crate) fn summary_at(created_at: DateTime<Utc>) -> ReportSummary {
+    ReportSummary {
+        id: ReportId::new(),
+        vendor: "KING OF TIME".into(),
+        hr_system: "in-memory HR".into(),
+        direction: Direction::Export,
+        base_date: NaiveDate::from_ymd_opt(2025, 4, 1).unwrap(),
+        actor: Actor::administrator("admin-1"),
+        applied_by: None,
+        created_at,
+        updated_at: created_at,
+        status: RunStatus::Fetching,
+        failure: None,
+        counts: KindCounts::default(),
+    }
+}
+
+/// A fresh report header.
+pub(crate) fn summary() -> ReportSummary {
+    summary_at(at(0))
+}
+
+/// `len` entries cycling through every kind, with differences, warnings and an invalid
+/// reason where they belong, and no outcome.
+pub(crate) fn entries(len: usize) -> Vec<ReportEntry> {
+    (0..len)
+        .map(|n| {
+            let code = format!("E{n:06}");
+            let kind = ChangeKind::ALL[n % ChangeKind::ALL.len()];
+            let employee = Employee::new(code.as_str())
+                .with_name("山田", format!("太郎{n}"))
+                .with_kana("ヤマダ", "タロウ")
+                .with_gender(Gender::Male)
+                .with_hire_date(NaiveDate::from_ymd_opt(2020, 4, 1).unwrap())
+                .with_email(format!("taro{n}@example.com"));
+            ReportEntry {
+                code: EmployeeCode::new(code.as_str()),
+                kind,
+                invalid_reason: (kind == ChangeKind::Invalid).then_some(
+                    InvalidReason::MissingRequiredField {
+                        field: Field::Gender,
+                    },
+                ),
+                differences: if kind == ChangeKind::Changed {
+                    vec![FieldDifference {
+                        field: Field::Email,
+                        target: Some(FieldValue::Text("old@example.com".into())),
+                        source: Some(FieldValue::Text(format!("taro{n}@example.com"))),
+                    }]
+                } else {
+                    Vec::new()
+                },
+                warnings: if n % 7 == 0 {
+                    vec![Warning {
+                        field: Field::LastName,
+                        message: "machine-dependent character ①".into(),
+                    }]
+                } else {
+                    Vec::new()
+                },
+                employee,
+                target_id: matches!(kind, ChangeKind::Changed | ChangeKind::Unchanged)
+                    .then(|| RecordId::new(format!("rec-{n}"))),
+                outcome: None,
+            }
+        })
+        .collect()
+}
+
+/// A division list and an employment-type list.
+pub(crate) fn masters() -> BTreeMap<MasterKind, Vec<MasterEntry>> {
+    BTreeMap::from([
+        (
+            MasterKind::Division,
+            vec![
+                MasterEntry::new("1000", "本社"),
+                MasterEntry::new("2000", "大阪支社"),
+            ],
+        ),
+        (
+            MasterKind::EmploymentType,
+            vec![MasterEntry::new("1", "正社員")],
+        ),
+    ])
+}
+
+/// The outcome the tests record for entry `index`.
+pub(crate) fn created(index: usize) -> Outcome {
+    Outcome::Created {
+        id: RecordId::new(format!("R{index}")),
+    }
+}
