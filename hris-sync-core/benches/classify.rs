@@ -3,6 +3,8 @@
 //! plus resigned target-only records). Prints a table; run with
 //! `cargo bench -p hris-sync-core --bench classify`.
 //!
+//! `P1_SIZES=10000 P1_RUNS=1` limits the sizes and runs (for profiling under callgrind).
+//!
 //! Peak memory is measured by a counting global allocator: the bytes allocated by
 //! classification on top of the inputs it is given; process peak RSS (VmHWM) is shown too.
 
@@ -130,8 +132,20 @@ fn main() {
         "{:>9} {:>8} {:>12} {:>12} {:>14} {:>12}",
         "employees", "runs", "median", "min", "per employee", "peak memory"
     );
-    for size in [1_000, 10_000, 100_000] {
-        let runs = if size >= 100_000 { 11 } else { 31 };
+    let sizes: Vec<usize> = std::env::var("P1_SIZES")
+        .ok()
+        .map(|sizes| {
+            sizes
+                .split(',')
+                .filter_map(|s| s.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_else(|| vec![1_000, 10_000, 100_000]);
+    let fixed_runs: Option<usize> = std::env::var("P1_RUNS").ok().and_then(|r| r.parse().ok());
+    for size in sizes {
+        let runs = fixed_runs
+            .unwrap_or(if size >= 100_000 { 11 } else { 31 })
+            .max(1);
         let mut times = Vec::with_capacity(runs);
         let mut peak = 0;
         let mut counts = [0usize; 4];

@@ -179,7 +179,7 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
-    use crate::model::{Gender, RecordId};
+    use crate::model::{FieldValue, Gender, RecordId};
 
     fn person(code: &str) -> Employee {
         Employee::new(code)

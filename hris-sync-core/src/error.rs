@@ -224,6 +224,19 @@ pub enum StoreError {
     /// The report does not exist in this store.
     #[error("report {0} not found")]
     NotFound(ReportId),
+    /// A report with this id is stored already.
+    #[error("report {0} exists already")]
+    AlreadyExists(ReportId),
+    /// The report has no entry at this index.
+    #[error("report {id} has no entry {index} (it has {len})")]
+    NoSuchEntry {
+        /// The report.
+        id: ReportId,
+        /// The index asked for.
+        index: usize,
+        /// How many entries the report has.
+        len: usize,
+    },
 }
 
 impl StoreError {

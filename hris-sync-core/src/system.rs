@@ -144,7 +144,7 @@ impl EmployeeUpdate {
 ///
 /// # Contract
 ///
-/// Every implementation passes [`conformance`](crate::conformance) (feature `conformance`),
+/// Every implementation passes the `conformance` module's suite (feature `conformance`),
 /// which checks each point below.
 ///
 /// 1. [`info`](Self::info) is cheap and constant for the value's lifetime.

@@ -763,6 +763,7 @@ async fn r10_a_finished_run_cannot_be_applied_twice() {
     assert_eq!(w.attendance.records().len(), 1);
 }
 
+#[cfg(feature = "sqlite")]
 #[tokio::test]
 async fn r13_a_run_whose_process_died_mid_apply_resumes_from_its_durable_report() {
     let dir = tempfile::tempdir().unwrap();

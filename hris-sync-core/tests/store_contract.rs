@@ -42,7 +42,12 @@ mod contract {
         store.insert(&original).await.unwrap();
         let mut again = original.clone();
         again.vendor = "another vendor".into();
-        assert!(store.insert(&again).await.is_err());
+        let error = store.insert(&again).await.unwrap_err();
+        assert!(
+            matches!(error, StoreError::AlreadyExists(id) if id == original.id),
+            "{error}"
+        );
+        assert!(!error.is_retryable());
         assert_eq!(store.summary(original.id).await.unwrap(), Some(original));
         assert_eq!(store.list(usize::MAX).await.unwrap().len(), 1);
     }
@@ -198,7 +203,7 @@ mod contract {
             .await
             .unwrap_err();
         assert!(
-            matches!(&error, StoreError::Corrupt { message, .. } if message.contains("no entry 4")),
+            matches!(&error, StoreError::NoSuchEntry { index: 4, .. }),
             "{error:?}"
         );
         assert_eq!(store.load(summary.id).await.unwrap().unwrap(), before);
@@ -250,7 +255,7 @@ mod contract {
                 .await
                 .unwrap_err();
             assert!(
-                matches!(&error, StoreError::Corrupt { message, .. } if message.contains(&format!("no entry {index}"))),
+                matches!(&error, StoreError::NoSuchEntry { index: found, .. } if *found == index),
                 "{error:?}"
             );
         }

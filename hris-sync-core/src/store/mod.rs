@@ -36,9 +36,10 @@ pub const RECENT: usize = 10;
 /// 4. Calls on an unknown id fail with [`StoreError::NotFound`]; [`load`](Self::load) and
 ///    [`summary`](Self::summary) return `Ok(None)` instead.
 /// 5. Calls may come concurrently from several tasks.
-/// 6. [`insert`](Self::insert) of an id the store holds already fails and changes nothing.
-/// 7. An entry index the report does not have fails with [`StoreError::Corrupt`] (the
-///    caller and the store disagree about the report) and changes nothing.
+/// 6. [`insert`](Self::insert) of an id the store holds already fails with
+///    [`StoreError::AlreadyExists`] and changes nothing.
+/// 7. An entry index the report does not have fails with [`StoreError::NoSuchEntry`] and
+///    changes nothing.
 /// 8. [`save_selection`](Self::save_selection) sets [`Outcome::Pending`] on the given
 ///    entries and leaves every other entry's outcome as it was.
 ///
@@ -95,19 +96,13 @@ pub(crate) fn newest_first(a: &ReportSummary, b: &ReportSummary) -> Ordering {
 
 /// The error for [`ReportStore::insert`] of an id the store holds already.
 pub(crate) fn already_exists(id: ReportId) -> StoreError {
-    StoreError::Backend {
-        message: format!("report {id} exists already"),
-        source: None,
-    }
+    StoreError::AlreadyExists(id)
 }
 
 /// Checks that every index addresses one of a report's `len` entries.
 pub(crate) fn check_indices(id: ReportId, len: usize, indices: &[usize]) -> Result<(), StoreError> {
     match indices.iter().find(|&&index| index >= len) {
-        Some(index) => Err(StoreError::Corrupt {
-            message: format!("report {id} has no entry {index} (it has {len})"),
-            source: None,
-        }),
+        Some(&index) => Err(StoreError::NoSuchEntry { id, index, len }),
         None => Ok(()),
     }
 }
