@@ -317,6 +317,22 @@ mod tests {
     }
 
     #[test]
+    fn r8_every_synced_field_is_compared() {
+        let target = person("1");
+        let source = Employee::new("1")
+            .with_name("佐藤", "花子")
+            .with_kana("サトウ", "ハナコ")
+            .with_gender(Gender::Female)
+            .with_birth_date(NaiveDate::from_ymd_opt(1991, 1, 1).unwrap())
+            .with_hire_date(NaiveDate::from_ymd_opt(2021, 4, 1).unwrap())
+            .with_resignation_date(NaiveDate::from_ymd_opt(2025, 3, 31).unwrap())
+            .with_email("sato@example.jp");
+        let entries = run(vec![source], &[record("k1", target)]);
+        let fields: Vec<Field> = entries[0].differences.iter().map(|d| d.field).collect();
+        assert_eq!(fields, Field::COMPARED);
+    }
+
+    #[test]
     fn r5_output_keeps_the_source_order() {
         let codes: Vec<String> = (0..50).map(|n| format!("{:03}", 50 - n)).collect();
         let entries = run(codes.iter().map(|code| person(code)).collect(), &[]);

@@ -143,6 +143,40 @@ async fn r1_r4_r10_export_creates_updates_and_skips() {
 }
 
 #[tokio::test]
+async fn r5_the_list_can_be_filtered_by_any_set_of_kinds() {
+    let w = world();
+    w.hr.insert(person("1", "山田"), Placement::new());
+    w.hr.insert(person("2", "佐藤"), Placement::new());
+    w.hr.insert(person("3", "鈴木"), Placement::new());
+    w.hr.insert(Employee::new("4").with_name("無", "性別"), Placement::new());
+    w.attendance.insert(person("2", "佐藤"), export_placement());
+    w.attendance.insert(person("3", "高橋"), export_placement());
+    let report = w
+        .engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap();
+    let codes = |kinds: &[ChangeKind]| -> Vec<String> {
+        report
+            .entries_of(kinds)
+            .map(|e| e.code.as_str().to_owned())
+            .collect()
+    };
+    assert_eq!(codes(&[ChangeKind::New]), ["1"]);
+    assert_eq!(
+        codes(&[ChangeKind::Changed, ChangeKind::Unchanged]),
+        ["2", "3"]
+    );
+    assert_eq!(codes(&[ChangeKind::Invalid]), ["4"]);
+    assert_eq!(codes(&[]), ["1", "2", "3", "4"]);
+    let counts = report.summary.counts;
+    assert_eq!(
+        (counts.new, counts.changed, counts.unchanged, counts.invalid),
+        (1, 1, 1, 1)
+    );
+}
+
+#[tokio::test]
 async fn r1_import_uses_the_same_algorithm_with_the_sides_swapped() {
     let w = world();
     w.attendance.insert(person("7", "伊藤"), export_placement());
