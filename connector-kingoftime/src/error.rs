@@ -176,6 +176,7 @@ pub(crate) fn classify(
     if status == 429 || has(RATE_LIMITED) {
         return ConnectorError::RateLimited {
             retry_after: answer.retry_after.and_then(|v| parse_retry_after(v, now)),
+            message,
             source: source(),
         };
     }

@@ -50,10 +50,12 @@ pub enum ConnectorError {
         code: EmployeeCode,
     },
     /// Too many requests; retry after the given delay where the system said one.
-    #[error("rate limited{}", retry_after.map(|d| format!(" (retry after {} ms)", d.as_millis())).unwrap_or_default())]
+    #[error("rate limited{}: {message}", retry_after.map(|d| format!(" (retry after {} ms)", d.as_millis())).unwrap_or_default())]
     RateLimited {
         /// How long the system asked to wait.
         retry_after: Option<Duration>,
+        /// What the system said.
+        message: String,
         /// The underlying error.
         #[source]
         source: Option<BoxError>,

@@ -241,6 +241,7 @@ mod tests {
         let (attempts, result) = count_attempts(&fast(), Idempotency::NotIdempotent, 2, || {
             ConnectorError::RateLimited {
                 retry_after: Some(Duration::from_secs(3600)),
+                message: "Too Many Requests".into(),
                 source: None,
             }
         })
