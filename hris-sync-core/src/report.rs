@@ -518,6 +518,14 @@ impl fmt::Display for SyncReport {
             s.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
             s.actor.id
         )?;
+        if let Some(applied_by) = &s.applied_by {
+            writeln!(
+                f,
+                "  applied by {}; last change {}",
+                applied_by.id,
+                s.updated_at.format("%Y-%m-%d %H:%M:%S UTC")
+            )?;
+        }
         if let Some(failure) = &s.failure {
             writeln!(f, "  reason: {failure}")?;
         }
