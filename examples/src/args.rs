@@ -1,0 +1,331 @@
+//! The command line: one parser for both examples; the flags that only make sense in one
+//! direction are refused in the other.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use hris_sync_core::{ChangeKind, Direction, EmployeeCode};
+
+use crate::error::Failure;
+use crate::vendor::Vendor;
+
+/// What the user asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Args {
+    /// Which attendance system (`--vendor`).
+    pub vendor: Vendor,
+    /// The base date (`--base-date`); `None` means today in Japan.
+    pub base_date: Option<NaiveDate>,
+    /// The kinds the classified list shows (`--kinds`); empty shows every kind.
+    pub kinds: Vec<ChangeKind>,
+    /// The codes to sync (`--codes`); `None` selects every New and Changed employee.
+    pub codes: Option<Vec<EmployeeCode>>,
+    /// The office for new HR employees (`--office`, import only).
+    pub office: Option<String>,
+    /// The division for new attendance employees (`--division`, export only).
+    pub division: Option<String>,
+    /// The employment type for new attendance employees (`--employment-type`, export only).
+    pub employment_type: Option<String>,
+    /// Send business names instead of legal names where set (`--business-names`, export only).
+    pub business_names: bool,
+    /// Show the list and the requests an apply would send, then stop (`--dry-run`).
+    pub dry_run: bool,
+    /// Where the demo keeps its state (`--data-dir`).
+    pub data_dir: PathBuf,
+    /// Start from the seeded data set again (`--reset`).
+    pub reset: bool,
+    /// Pin the demo clock inside the vendor's maintenance window (`--simulate-window`).
+    pub simulate_window: bool,
+    /// Print the help and stop (`--help`).
+    pub help: bool,
+}
+
+/// The default data directory: `target/hris-sync-demo` of this workspace.
+pub fn default_data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(|workspace| workspace.join("target").join("hris-sync-demo"))
+        .unwrap_or_else(|| PathBuf::from("target/hris-sync-demo"))
+}
+
+impl Args {
+    /// Parses the process's arguments.
+    ///
+    /// # Errors
+    /// A usage [`Failure`] naming the flag at fault.
+    pub fn from_env(direction: Direction) -> Result<Self, Failure> {
+        Self::parse(direction, lexopt::Parser::from_env())
+    }
+
+    /// Parses the given arguments (without the program name).
+    ///
+    /// # Errors
+    /// A usage [`Failure`] naming the flag at fault.
+    pub fn from_iter<I>(direction: Direction, args: I) -> Result<Self, Failure>
+    where
+        I: IntoIterator,
+        I::Item: Into<std::ffi::OsString>,
+    {
+        Self::parse(direction, lexopt::Parser::from_args(args))
+    }
+
+    fn parse(direction: Direction, mut parser: lexopt::Parser) -> Result<Self, Failure> {
+        use lexopt::Arg::{Long, Short, Value};
+
+        let mut args = Args {
+            vendor: Vendor::KingOfTime,
+            base_date: None,
+            kinds: Vec::new(),
+            codes: None,
+            office: None,
+            division: None,
+            employment_type: None,
+            business_names: false,
+            dry_run: false,
+            data_dir: default_data_dir(),
+            reset: false,
+            simulate_window: false,
+            help: false,
+        };
+        while let Some(arg) = parser.next().map_err(usage)? {
+            match arg {
+                Short('h') | Long("help") => args.help = true,
+                Long("vendor") => args.vendor = value(&mut parser)?.parse()?,
+                Long("base-date") => args.base_date = Some(parse_date(&value(&mut parser)?)?),
+                Long("kinds") => args.kinds = parse_kinds(&value(&mut parser)?)?,
+                Long("codes") => args.codes = Some(parse_codes(&value(&mut parser)?)?),
+                Long("office") => {
+                    only(direction, Direction::Import, "--office")?;
+                    args.office = Some(non_empty("--office", value(&mut parser)?)?);
+                }
+                Long("division") => {
+                    only(direction, Direction::Export, "--division")?;
+                    args.division = Some(non_empty("--division", value(&mut parser)?)?);
+                }
+                Long("employment-type") => {
+                    only(direction, Direction::Export, "--employment-type")?;
+                    args.employment_type =
+                        Some(non_empty("--employment-type", value(&mut parser)?)?);
+                }
+                Long("business-names") => {
+                    only(direction, Direction::Export, "--business-names")?;
+                    args.business_names = true;
+                }
+                Long("dry-run") => args.dry_run = true,
+                Long("data-dir") => args.data_dir = PathBuf::from(value(&mut parser)?),
+                Long("reset") => args.reset = true,
+                Long("simulate-window") => args.simulate_window = true,
+                Value(value) => {
+                    return Err(Failure::usage(format!(
+                        "unexpected argument {:?}; see --help",
+                        value.to_string_lossy()
+                    )))
+                }
+                other => return Err(usage(other.unexpected())),
+            }
+        }
+        Ok(args)
+    }
+}
+
+/// The help text of one example.
+pub fn help(direction: Direction) -> String {
+    let (title, only) = match direction {
+        Direction::Export => (
+            "export: HR → attendance (SmartHR→KING OF TIME in the seed's words)",
+            "  --division CODE         division (所属) of new attendance employees\n  \
+             --employment-type CODE  employment type (雇用区分) of new attendance employees\n  \
+             --business-names        send business names instead of legal names where set\n",
+        ),
+        Direction::Import => (
+            "import: attendance → HR (KING OF TIME→SmartHR in the seed's words)",
+            "  --office CODE           office (所属事業所) of new HR employees\n",
+        ),
+    };
+    format!(
+        "{title}\n\n\
+         usage: cargo run --example {direction} -- [options]\n\n\
+         options:\n  \
+         --vendor NAME           kingoftime (default), touchontime or kinkakuji\n  \
+         --base-date YYYY-MM-DD  base date (従業員情報取得基準日); default today in Japan\n  \
+         --kinds LIST            kinds to list: new,changed,unchanged,invalid (default all)\n  \
+         --codes LIST            employee codes to sync (default: every new and changed)\n\
+         {only}  \
+         --dry-run               list the requests an apply would send, send nothing\n  \
+         --data-dir DIR          where the demo keeps its state (default {})\n  \
+         --reset                 start again from the seeded data set\n  \
+         --simulate-window       pin the demo clock inside the vendor's maintenance window\n  \
+         -h, --help              this text\n\n\
+         With no credentials in the environment the example runs on the embedded emulator.\n\
+         With KOT_TOKEN (KING OF TIME; KOT_BASE_URL optional), TOUCHONTIME_TOKEN and\n\
+         TOUCHONTIME_BASE_URL, or KINKAKUJI_TOKEN and KINKAKUJI_BASE_URL set, it talks to the\n\
+         real vendor; the HR side is always the local file in the data directory.\n",
+        default_data_dir().display()
+    )
+}
+
+fn usage(error: lexopt::Error) -> Failure {
+    Failure::usage(format!("{error}; see --help"))
+}
+
+fn value(parser: &mut lexopt::Parser) -> Result<String, Failure> {
+    let value = parser.value().map_err(usage)?;
+    value
+        .into_string()
+        .map_err(|raw| Failure::usage(format!("{:?} is not valid UTF-8", raw.to_string_lossy())))
+}
+
+fn only(direction: Direction, allowed: Direction, flag: &str) -> Result<(), Failure> {
+    if direction == allowed {
+        Ok(())
+    } else {
+        Err(Failure::usage(format!(
+            "{flag} applies to the {allowed} example only; see --help"
+        )))
+    }
+}
+
+fn non_empty(flag: &str, value: String) -> Result<String, Failure> {
+    if value.trim().is_empty() {
+        Err(Failure::usage(format!("{flag} needs a code")))
+    } else {
+        Ok(value.trim().to_owned())
+    }
+}
+
+/// A `YYYY-MM-DD` date.
+fn parse_date(text: &str) -> Result<NaiveDate, Failure> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        Failure::usage(format!(
+            "--base-date {text:?} is not a date; expected YYYY-MM-DD, e.g. 2024-04-01"
+        ))
+    })
+}
+
+/// `new,changed,…` into kinds.
+fn parse_kinds(text: &str) -> Result<Vec<ChangeKind>, Failure> {
+    let mut kinds = Vec::new();
+    for name in text
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+    {
+        let kind = ChangeKind::ALL
+            .into_iter()
+            .find(|kind| kind.to_string() == name.to_ascii_lowercase())
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "--kinds: unknown kind {name:?}; use new, changed, unchanged or invalid"
+                ))
+            })?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    if kinds.is_empty() {
+        return Err(Failure::usage("--kinds needs at least one kind"));
+    }
+    Ok(kinds)
+}
+
+/// `a,b,c` into codes.
+fn parse_codes(text: &str) -> Result<Vec<EmployeeCode>, Failure> {
+    let codes: Vec<EmployeeCode> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|code| !code.is_empty())
+        .map(EmployeeCode::from)
+        .collect();
+    if codes.is_empty() {
+        return Err(Failure::usage("--codes needs at least one employee code"));
+    }
+    Ok(codes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(direction: Direction, args: &[&str]) -> Result<Args, Failure> {
+        Args::from_iter(direction, args.iter().copied())
+    }
+
+    #[test]
+    fn defaults() {
+        let args = parse(Direction::Export, &[]).unwrap();
+        assert_eq!(args.vendor, Vendor::KingOfTime);
+        assert_eq!(args.base_date, None);
+        assert!(args.kinds.is_empty());
+        assert_eq!(args.codes, None);
+        assert!(args.data_dir.ends_with("target/hris-sync-demo"));
+    }
+
+    #[test]
+    fn every_flag() {
+        let args = parse(
+            Direction::Export,
+            &[
+                "--vendor=touchontime",
+                "--base-date",
+                "2024-04-01",
+                "--kinds",
+                "new, Changed,new",
+                "--codes=1001,1002,",
+                "--division",
+                "1000",
+                "--employment-type=1",
+                "--business-names",
+                "--dry-run",
+                "--data-dir",
+                "/tmp/x",
+                "--reset",
+                "--simulate-window",
+            ],
+        )
+        .unwrap();
+        assert_eq!(args.vendor, Vendor::TouchOnTime);
+        assert_eq!(args.base_date, NaiveDate::from_ymd_opt(2024, 4, 1));
+        assert_eq!(args.kinds, vec![ChangeKind::New, ChangeKind::Changed]);
+        assert_eq!(
+            args.codes,
+            Some(vec![EmployeeCode::from("1001"), EmployeeCode::from("1002")])
+        );
+        assert_eq!(args.division.as_deref(), Some("1000"));
+        assert_eq!(args.employment_type.as_deref(), Some("1"));
+        assert!(args.business_names && args.dry_run && args.reset && args.simulate_window);
+        assert_eq!(args.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn bad_input_is_a_usage_failure_naming_the_flag() {
+        let cases: [(Direction, &[&str], &str); 8] = [
+            (
+                Direction::Export,
+                &["--base-date", "2024-13-01"],
+                "--base-date",
+            ),
+            (Direction::Export, &["--base-date"], "--base-date"),
+            (Direction::Export, &["--kinds", "new,moved"], "moved"),
+            (Direction::Export, &["--codes", ","], "--codes"),
+            (
+                Direction::Export,
+                &["--office", "HQ"],
+                "import example only",
+            ),
+            (
+                Direction::Import,
+                &["--division", "1000"],
+                "export example only",
+            ),
+            (Direction::Export, &["--vendor", "acme"], "acme"),
+            (Direction::Import, &["--frobnicate"], "frobnicate"),
+        ];
+        for (direction, args, expected) in cases {
+            let failure = parse(direction, args).unwrap_err();
+            assert_eq!(failure.exit_code(), 2, "{args:?}");
+            let message = failure.to_string();
+            assert!(message.contains(expected), "{args:?}: {message}");
+            assert!(!message.contains('\n'), "{args:?}: {message}");
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! Which attendance system the examples talk to, and how: the real vendor when its
+//! credentials are in the environment, otherwise the embedded emulator branded as that
+//! vendor and seeded with the demo's data set.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use connector_kingoftime::emulator::{EmulatedEmployee, KotEmulator};
+use connector_kingoftime::{Brand, KingOfTime, KotClient, KotClientBuilder};
+use hris_sync_core::{Clock, FixedClock, MaintenanceWindows, SystemClock};
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::{Dataset, DIVISIONS, EMPLOYMENT_TYPES};
+use crate::error::Failure;
+use crate::state::DataDir;
+
+/// A member of the KOT family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Vendor {
+    /// KING OF TIME.
+    KingOfTime,
+    /// Touch On Time.
+    TouchOnTime,
+    /// 勤革時.
+    Kinkakuji,
+}
+
+impl Vendor {
+    /// Every vendor.
+    pub const ALL: [Vendor; 3] = [Vendor::KingOfTime, Vendor::TouchOnTime, Vendor::Kinkakuji];
+
+    /// The name used on the command line and for state files.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Vendor::KingOfTime => "kingoftime",
+            Vendor::TouchOnTime => "touchontime",
+            Vendor::Kinkakuji => "kinkakuji",
+        }
+    }
+
+    /// The brand: name, environment variables, base URL, maintenance windows.
+    pub fn brand(self) -> Brand {
+        match self {
+            Vendor::KingOfTime => KingOfTime::brand(),
+            Vendor::TouchOnTime => connector_touchontime::brand(),
+            Vendor::Kinkakuji => connector_kinkakuji::brand(),
+        }
+    }
+
+    /// A client builder configured from the vendor's environment variables.
+    pub fn from_env(self) -> KotClientBuilder {
+        match self {
+            Vendor::KingOfTime => KingOfTime::from_env(),
+            Vendor::TouchOnTime => connector_touchontime::from_env(),
+            Vendor::Kinkakuji => connector_kinkakuji::from_env(),
+        }
+    }
+
+    /// Whether the vendor's token variable is set (then the examples use the real vendor).
+    pub fn has_credentials(self) -> bool {
+        std::env::var(self.brand().token_env_var()).is_ok_and(|token| !token.trim().is_empty())
+    }
+}
+
+impl fmt::Display for Vendor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.slug())
+    }
+}
+
+impl FromStr for Vendor {
+    type Err = Failure;
+
+    fn from_str(name: &str) -> Result<Self, Failure> {
+        Vendor::ALL
+            .into_iter()
+            .find(|vendor| vendor.slug() == name.trim().to_ascii_lowercase())
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "--vendor: unknown vendor {name:?}; use kingoftime, touchontime or kinkakuji"
+                ))
+            })
+    }
+}
+
+/// One attendance employee as the demo keeps it on disk (the emulator's stored values).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct SavedEmployee {
+    key: String,
+    code: String,
+    last_name: Option<String>,
+    first_name: Option<String>,
+    last_name_phonetics: Option<String>,
+    first_name_phonetics: Option<String>,
+    gender: Option<String>,
+    birth_date: Option<NaiveDate>,
+    hired_date: Option<NaiveDate>,
+    resignation_date: Option<NaiveDate>,
+    email_addresses: Vec<String>,
+    division_code: String,
+    type_code: String,
+}
+
+impl From<EmulatedEmployee> for SavedEmployee {
+    fn from(e: EmulatedEmployee) -> Self {
+        Self {
+            key: e.key,
+            code: e.code,
+            last_name: e.last_name,
+            first_name: e.first_name,
+            last_name_phonetics: e.last_name_phonetics,
+            first_name_phonetics: e.first_name_phonetics,
+            gender: e.gender,
+            birth_date: e.birth_date,
+            hired_date: e.hired_date,
+            resignation_date: e.resignation_date,
+            email_addresses: e.email_addresses,
+            division_code: e.division_code,
+            type_code: e.type_code,
+        }
+    }
+}
+
+impl From<SavedEmployee> for EmulatedEmployee {
+    fn from(saved: SavedEmployee) -> Self {
+        let mut e = EmulatedEmployee::new(saved.code, saved.division_code, saved.type_code);
+        e.key = saved.key;
+        e.last_name = saved.last_name;
+        e.first_name = saved.first_name;
+        e.last_name_phonetics = saved.last_name_phonetics;
+        e.first_name_phonetics = saved.first_name_phonetics;
+        e.gender = saved.gender;
+        e.birth_date = saved.birth_date;
+        e.hired_date = saved.hired_date;
+        e.resignation_date = saved.resignation_date;
+        e.email_addresses = saved.email_addresses;
+        e
+    }
+}
+
+/// The attendance side of a run.
+#[derive(Debug)]
+pub struct Attendance {
+    /// The client the engine uses.
+    pub client: Arc<KotClient>,
+    /// The clock of the whole run (the engine's, the client's and the emulator's).
+    pub clock: Arc<dyn Clock>,
+    /// The emulator, in emulator mode.
+    emulator: Option<KotEmulator>,
+    vendor: Vendor,
+    /// Whether the emulator was seeded from the data set in this run.
+    pub seeded: bool,
+}
+
+impl Attendance {
+    /// Connects to `vendor`: the real API when its token is in the environment, otherwise a
+    /// fresh emulator holding the state saved in `data` (or the data set as of today on the
+    /// first run).
+    ///
+    /// In emulator mode the vendor's restricted hours (08:30–10:00 and 17:30–18:30 Japan
+    /// time) are switched off so the demo works at any hour, unless `simulate_window`, which
+    /// keeps them and pins the clock to 09:00 Japan time today, inside the first.
+    ///
+    /// # Errors
+    /// A [`Failure`] when the client cannot be configured (a missing base URL for a brand
+    /// without a public one, plain http to a remote host …) or the saved state is unreadable.
+    pub async fn connect(
+        vendor: Vendor,
+        data: &DataDir,
+        simulate_window: bool,
+    ) -> Result<Self, Failure> {
+        if vendor.has_credentials() {
+            if simulate_window {
+                return Err(Failure::usage(
+                    "--simulate-window works on the emulator only; unset the vendor's token to use it",
+                ));
+            }
+            return Self::real(vendor, vendor.from_env());
+        }
+
+        let (clock, brand): (Arc<dyn Clock>, Brand) = if simulate_window {
+            let today = SystemClock.today_in_japan();
+            let nine = FixedClock::at_japan_time(
+                chrono::Datelike::year(&today),
+                chrono::Datelike::month(&today),
+                chrono::Datelike::day(&today),
+                9,
+                0,
+            );
+            (Arc::new(nine), vendor.brand())
+        } else {
+            (
+                Arc::new(SystemClock),
+                vendor
+                    .brand()
+                    .with_maintenance_windows(MaintenanceWindows::none()),
+            )
+        };
+        let emulator = KotEmulator::builder()
+            .with_brand(brand)
+            .with_clock(clock.clone())
+            .start()
+            .await;
+        for (code, name) in DIVISIONS {
+            emulator.add_division(code, name);
+        }
+        for (code, name) in EMPLOYMENT_TYPES {
+            emulator.add_working_type(code, name);
+        }
+        let saved: Option<Vec<SavedEmployee>> = data.load(&data.attendance_path(vendor))?;
+        let seeded = saved.is_none();
+        match saved {
+            Some(employees) => {
+                for employee in employees {
+                    emulator.insert(employee.into());
+                }
+            }
+            None => {
+                for seed in Dataset::new(clock.today_in_japan()).attendance {
+                    let mut employee = EmulatedEmployee::from_employee(
+                        &seed.employee,
+                        seed.division,
+                        seed.employment_type,
+                    );
+                    employee.email_addresses.extend(seed.more_emails);
+                    if employee.gender.is_none() {
+                        // What the vendor's screens store when no gender is chosen.
+                        employee.gender = Some("no_selected".to_owned());
+                    }
+                    emulator.insert(employee);
+                }
+            }
+        }
+        let client = emulator.client_builder().build()?;
+        Ok(Self {
+            client: Arc::new(client),
+            clock,
+            emulator: Some(emulator),
+            vendor,
+            seeded,
+        })
+    }
+
+    /// The real vendor, through a client built from `builder` (credentials and endpoint
+    /// set) on the host's clock. No data set is seeded and nothing is saved for it.
+    ///
+    /// # Errors
+    /// A [`Failure`] when the client cannot be built.
+    pub fn real(vendor: Vendor, builder: KotClientBuilder) -> Result<Self, Failure> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let client = builder.with_clock(clock.clone()).build()?;
+        Ok(Self {
+            client: Arc::new(client),
+            clock,
+            emulator: None,
+            vendor,
+            seeded: false,
+        })
+    }
+
+    /// Whether this is the emulator.
+    pub fn is_emulated(&self) -> bool {
+        self.emulator.is_some()
+    }
+
+    /// Where the client sends requests (the emulator's loopback address in emulator mode).
+    pub fn describe(&self) -> String {
+        match &self.emulator {
+            Some(emulator) => format!("embedded emulator at {}", emulator.base_url()),
+            None => format!(
+                "the real API (token from {})",
+                self.vendor.brand().token_env_var()
+            ),
+        }
+    }
+
+    /// How many employees the emulator holds (`None` for the real vendor).
+    pub fn emulated_count(&self) -> Option<usize> {
+        self.emulator.as_ref().map(|e| e.employees().len())
+    }
+
+    /// Saves the emulator's employees for the next run (nothing for the real vendor).
+    ///
+    /// # Errors
+    /// As [`DataDir::save`].
+    pub fn save(&self, data: &DataDir) -> Result<(), Failure> {
+        let Some(emulator) = &self.emulator else {
+            return Ok(());
+        };
+        let employees: Vec<SavedEmployee> = emulator
+            .employees()
+            .into_iter()
+            .map(SavedEmployee::from)
+            .collect();
+        data.save(&data.attendance_path(self.vendor), &employees)
+    }
+}
