@@ -166,7 +166,7 @@ async fn walk(
     if args.dry_run {
         out.step("dry run: the requests an apply would send");
         for write in engine.preview(id, &request).await? {
-            out.line(format!("  {}", describe(&write)));
+            out.line(format!("  {}", describe(&write, &report)));
         }
         out.line(format!(
             "  nothing sent; report {id} stays awaiting_sync (同期待ち)"
@@ -285,7 +285,7 @@ fn placement(
     }
 }
 
-fn describe(write: &PlannedWrite) -> String {
+fn describe(write: &PlannedWrite, report: &SyncReport) -> String {
     match write {
         PlannedWrite::Create {
             employee,
@@ -299,7 +299,12 @@ fn describe(write: &PlannedWrite) -> String {
         }
         PlannedWrite::Update { id, update } => {
             let fields: Vec<&str> = update.fields().map(|field| field.name()).collect();
-            format!("update record {id}: {}", fields.join(", "))
+            let code = report
+                .entries
+                .iter()
+                .find(|entry| entry.target_id.as_ref() == Some(id))
+                .map_or_else(String::new, |entry| format!("{} ", entry.code));
+            format!("update {code}(record {id}): {}", fields.join(", "))
         }
     }
 }
