@@ -151,12 +151,10 @@ pub fn differences(
         .collect()
 }
 
-/// Equal under the policy; byte-equal text is decided without allocating (the common case).
+/// Equal under the policy; two texts are compared without wrapping them in `FieldValue`s.
 fn same(policy: &ComparisonPolicy, field: Field, target: &Employee, source: &Employee) -> bool {
     if let (Some(a), Some(b)) = (target.text(field), source.text(field)) {
-        if a == b {
-            return true;
-        }
+        return policy.equivalent_text(field, a, b);
     }
     let (a, b) = (target.get(field), source.get(field));
     a == b || policy.equivalent(field, a.as_ref(), b.as_ref())
