@@ -230,9 +230,13 @@ impl KotClientBuilder {
         if self.max_concurrency == 0 {
             return Err(invalid("max concurrency must be at least 1".into()));
         }
+        // Redirects are not followed: the API never redirects, and following one could
+        // re-send a create (R11), leave https for plain http, or carry the token check's
+        // path elsewhere. A redirect is reported as an error naming the base URL instead.
         let http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .timeout(self.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|_| invalid("the HTTP client could not be set up".into()))?;
         Ok(KotClient::new(crate::http::Transport::new(

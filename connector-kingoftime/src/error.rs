@@ -11,8 +11,13 @@
 //! | other 403 | [`ConnectorError::PermissionDenied`] |
 //! | 404 | [`ConnectorError::NotFound`] |
 //! | 408 | [`ConnectorError::Timeout`] |
-//! | other 4xx with a KOT error body | [`ConnectorError::InvalidInput`] with the vendor's message |
-//! | other 4xx with a body that is not a KOT error | [`ConnectorError::Decode`] |
+//! | other 4xx | [`ConnectorError::InvalidInput`] with the vendor's message (or, for a body not in the KOT shape, its size) |
+//! | 3xx (redirects are not followed) | [`ConnectorError::Vendor`] saying to check the base URL |
+//! | any other status, e.g. 1xx | [`ConnectorError::Decode`] |
+//!
+//! A 4xx is a refusal whatever its body: the request was read and not applied, so it is never
+//! [`ConnectorError::may_have_been_applied`] (a proxy's HTML error page included). Only an
+//! unreadable *success* body is a [`ConnectorError::Decode`] (see `decode`).
 //!
 //! Code 100 covers a bad token, an address not allowed and a token without the right for the
 //! item; the vendor does not tell them apart by code. The message is the only hint, so a
@@ -206,22 +211,30 @@ pub(crate) fn classify(
             }
         };
     }
-    match (status, vendor.is_some()) {
-        (403, _) => ConnectorError::PermissionDenied {
+    match status {
+        403 => ConnectorError::PermissionDenied {
             message,
             source: source(),
         },
-        (404, _) => ConnectorError::NotFound { message },
-        (408, _) => ConnectorError::Timeout {
+        404 => ConnectorError::NotFound { message },
+        408 => ConnectorError::Timeout {
             message,
             source: source(),
         },
-        (_, true) => ConnectorError::InvalidInput {
+        400..=499 => ConnectorError::InvalidInput {
             field: None,
             message,
             source: source(),
         },
-        (_, false) => ConnectorError::Decode {
+        300..=399 => ConnectorError::Vendor {
+            message: format!(
+                "{}: {operation}: the server answered with a redirect (HTTP {status}), which \
+                 the API never does; check the configured base URL",
+                brand.name()
+            ),
+            source: source(),
+        },
+        _ => ConnectorError::Decode {
             message,
             source: source(),
         },
@@ -346,7 +359,7 @@ mod tests {
     #[test]
     fn classifies_the_documented_bodies() {
         type Check = fn(&ConnectorError) -> bool;
-        let table: [(u16, &str, Check); 12] = [
+        let table: [(u16, &str, Check); 15] = [
             (403, RESTRICTED, |e| {
                 matches!(e, ConnectorError::MaintenanceWindow { ends_at: Some(end), .. }
                     if *end == japan().with_ymd_and_hms(2024, 4, 1, 10, 0, 0).unwrap())
@@ -382,8 +395,20 @@ mod tests {
                 matches!(e, ConnectorError::InvalidInput { message, .. }
                     if message.contains("divisionCode は必須です") && message.contains("KING OF TIME"))
             }),
+            // A proxy's error page is still a refusal, not a lost answer.
             (400, "<html>not json</html>", |e| {
-                matches!(e, ConnectorError::Decode { .. })
+                matches!(e, ConnectorError::InvalidInput { .. }) && !e.may_have_been_applied()
+            }),
+            (413, "", |e| {
+                matches!(e, ConnectorError::InvalidInput { .. })
+            }),
+            (
+                301,
+                "",
+                |e| matches!(e, ConnectorError::Vendor { message, .. } if message.contains("base URL")),
+            ),
+            (403, "", |e| {
+                matches!(e, ConnectorError::PermissionDenied { .. })
             }),
         ];
         for (status, body, check) in table {
@@ -447,6 +472,10 @@ mod tests {
         assert_eq!(parse_retry_after("soon", now), None);
         let error = run(429, Some("7"), TOO_MANY);
         assert_eq!(error.retry_after(), Some(Duration::from_secs(7)));
+        // The 303 body with another status carries the header too, in either form.
+        let error = run(403, Some(&later), TOO_MANY);
+        assert_eq!(error.retry_after(), Some(Duration::from_secs(30)));
+        assert_eq!(run(429, Some("soon"), TOO_MANY).retry_after(), None);
     }
 
     #[test]
