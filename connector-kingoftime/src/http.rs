@@ -22,8 +22,8 @@ use crate::brand::Brand;
 use crate::config::{ApiToken, RateLimit};
 use crate::error::{classify, is_rate_limit_body, transport, Answer};
 
-/// One request to send.
-#[derive(Debug)]
+/// One request to send. Its `Debug` leaves out the path and query: the token check carries
+/// the token in its path.
 pub(crate) struct Call<'a> {
     /// The operation's name in spans and errors ("list_employees").
     pub(crate) operation: &'static str,
@@ -37,6 +37,16 @@ pub(crate) struct Call<'a> {
     pub(crate) body: Option<&'a serde_json::Value>,
     /// Whether the request may be repeated blindly.
     pub(crate) idempotency: Idempotency,
+}
+
+impl fmt::Debug for Call<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("operation", &self.operation)
+            .field("method", &self.method)
+            .field("idempotency", &self.idempotency)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A successful answer: its whole body.
