@@ -4,6 +4,8 @@
 //! the window completes them.
 #![cfg(feature = "emulator")]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,8 +13,8 @@ use chrono::NaiveDate;
 use connector_kingoftime::emulator::{Endpoint, Fault, FaultKind, KotEmulator};
 use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{
-    Actor, ApplyRequest, Clock, Direction, Employee, FixedClock, Gender, InMemorySystem,
-    MasterKind, Outcome, Placement, RunStatus, Selection, SyncEngine, SyncOptions, SyncReport,
+    Actor, ApplyRequest, Clock, Direction, Employee, FixedClock, Gender, InMemorySystem, Outcome,
+    Placement, RunStatus, Selection, SyncEngine, SyncOptions, SyncReport,
 };
 
 const EMPLOYEES: usize = 200;
@@ -38,13 +40,7 @@ struct Run {
 }
 
 async fn setup() -> Run {
-    let clock = Arc::new(FixedClock::at_japan_time(2024, 4, 1, 12, 0));
-    let emulator = KotEmulator::builder()
-        .with_clock(clock.clone())
-        .start()
-        .await;
-    emulator.add_division("1000", "本社");
-    emulator.add_working_type("1", "正社員");
+    let (emulator, clock) = common::emulator_at_noon().await;
     let hr = InMemorySystem::hr("HR (memory)");
     for n in 0..EMPLOYEES {
         hr.insert(employee(n), Placement::new());
@@ -84,11 +80,7 @@ async fn setup() -> Run {
 }
 
 fn request() -> ApplyRequest {
-    ApplyRequest::new(Selection::new_and_changed()).with_placement(
-        Placement::new()
-            .with(MasterKind::Division, "1000")
-            .with(MasterKind::EmploymentType, "1"),
-    )
+    ApplyRequest::new(Selection::new_and_changed()).with_placement(common::placement())
 }
 
 impl Run {

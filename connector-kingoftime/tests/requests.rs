@@ -27,12 +27,6 @@ fn json_body(text: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(text.to_owned(), "application/json")
 }
 
-fn placement() -> Placement {
-    Placement::new()
-        .with(MasterKind::Division, "1000")
-        .with(MasterKind::EmploymentType, "1")
-}
-
 fn new_employee() -> Employee {
     Employee::new("2000")
         .with_name("新規", "花子")
@@ -432,45 +426,28 @@ async fn test_connection_checks_the_token() {
 }
 
 #[tokio::test]
-async fn the_token_appears_in_no_error() {
+async fn a_redirect_is_not_followed() {
+    // Following it would re-send a create elsewhere (R11) or leave https; the API never
+    // redirects, so a redirect means a wrong base URL.
     let server = MockServer::start().await;
-    catch_all(&server, 0).await;
-    // A refused token check, a connection refused, and a timeout: none may quote the token
-    // (the token check carries it in its path).
-    Mock::given(method("GET"))
-        .and(path(format!("/v1.0/tokens/{TOKEN}/available")))
-        .respond_with(ResponseTemplate::new(403).set_body_raw(
-            include_str!("resources/error_authentication.json"),
-            "application/json",
-        ))
+    Mock::given(method("POST"))
+        .and(path("/v1.0/employees"))
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("Location", format!("{}/elsewhere/employees", server.uri())),
+        )
         .expect(1)
+        .named("redirecting create")
         .mount(&server)
         .await;
-    let refused = client(&server).test_connection().await.unwrap_err();
-    let unreachable = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let address = listener.local_addr().unwrap();
-        drop(listener);
-        common::builder(&server)
-            .with_base_url(format!("http://{address}/v1.0"))
-            .with_retry_policy(hris_sync_core::retry::RetryPolicy::never())
-            .build()
-            .unwrap()
-            .test_connection()
-            .await
-            .unwrap_err()
-    };
+    catch_all(&server, 0).await;
+    let error = client(&server)
+        .create_employee(&new_employee(), &placement())
+        .await
+        .unwrap_err();
     assert!(
-        matches!(unreachable, ConnectorError::Connection { .. }),
-        "{unreachable}"
+        matches!(&error, ConnectorError::Vendor { message, .. } if message.contains("base URL")),
+        "{error:?}"
     );
-    for error in [refused, unreachable] {
-        let mut text = format!("{error} {error:?}");
-        let mut source = std::error::Error::source(&error);
-        while let Some(inner) = source {
-            text.push_str(&format!(" {inner} {inner:?}"));
-            source = inner.source();
-        }
-        assert!(!text.contains(TOKEN), "token leaked: {text}");
-    }
+    assert!(!error.may_have_been_applied());
 }

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use hris_sync_core::{ConnectorError, Employee, EmployeeSystem, Gender, MasterKind, Placement};
+use hris_sync_core::{ConnectorError, Employee, EmployeeSystem, Gender, MasterKind};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -53,18 +53,30 @@ async fn s1_503_twice_then_200_succeeds() {
 }
 
 #[tokio::test]
-async fn s1_429_with_retry_after_is_honoured() {
-    let server = MockServer::start().await;
-    divisions_after(
-        &server,
-        kot_json(429, TOO_MANY).insert_header("Retry-After", "1"),
-        1,
-    )
-    .await;
-    client(&server)
-        .list_masters(MasterKind::Division)
-        .await
-        .unwrap();
+async fn s1_retry_after_replaces_the_backoff_in_seconds_and_as_an_http_date() {
+    // The backoff is an hour: the retry comes within the deadline only if Retry-After
+    // (capped at 5 ms by `fast_retries`) replaced it. 03:00:01 GMT is one second after the
+    // client's clock (12:00 in Japan).
+    for retry_after in ["1", "Mon, 01 Apr 2024 03:00:01 GMT"] {
+        let server = MockServer::start().await;
+        let refusal = kot_json(429, TOO_MANY).insert_header("Retry-After", retry_after);
+        divisions_after(&server, refusal, 1).await;
+        let an_hour = Duration::from_secs(3600);
+        let client = builder(&server)
+            .with_retry_policy(
+                fast_retries()
+                    .with_initial_backoff(an_hour)
+                    .with_max_backoff(an_hour),
+            )
+            .build()
+            .unwrap();
+        let call = client.list_masters(MasterKind::Division);
+        tokio::time::timeout(Duration::from_secs(10), call)
+            .await
+            .unwrap_or_else(|_| panic!("Retry-After {retry_after:?} was not honoured"))
+            .unwrap();
+        server.verify().await;
+    }
 }
 
 #[tokio::test]
@@ -160,12 +172,6 @@ fn employee() -> Employee {
     Employee::new("2000")
         .with_name("新規", "花子")
         .with_gender(Gender::Female)
-}
-
-fn placement() -> Placement {
-    Placement::new()
-        .with(MasterKind::Division, "1000")
-        .with(MasterKind::EmploymentType, "1")
 }
 
 #[tokio::test]

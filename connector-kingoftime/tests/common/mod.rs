@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use connector_kingoftime::{KingOfTime, KotClient, KotClientBuilder};
 use hris_sync_core::retry::RetryPolicy;
-use hris_sync_core::FixedClock;
+use hris_sync_core::{FixedClock, MasterKind, Placement};
 use wiremock::matchers::any;
 use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
 
@@ -28,12 +28,39 @@ pub fn fast_retries() -> RetryPolicy {
         .with_max_retry_after(Duration::from_millis(5))
 }
 
+/// A clock at 2024-04-01 12:00 Japan time: [`TODAY`], outside the restricted hours.
+pub fn noon() -> Arc<FixedClock> {
+    Arc::new(FixedClock::at_japan_time(2024, 4, 1, 12, 0))
+}
+
+/// The placement every create in the tests uses: division 1000, employment type 1.
+pub fn placement() -> Placement {
+    Placement::new()
+        .with(MasterKind::Division, "1000")
+        .with(MasterKind::EmploymentType, "1")
+}
+
 pub fn builder(server: &MockServer) -> KotClientBuilder {
     KingOfTime::builder()
         .with_token(TOKEN)
         .with_base_url(format!("{}/v1.0", server.uri()))
         .with_retry_policy(fast_retries())
-        .with_clock(Arc::new(FixedClock::at_japan_time(2024, 4, 1, 12, 0)))
+        .with_clock(noon())
+}
+
+/// An emulator whose clock is [`noon`] (never the host clock: the restricted hours would
+/// fail a test run at 08:30–10:00 or 17:30–18:30 Japan time), holding division 1000 and
+/// working type 1.
+#[cfg(feature = "emulator")]
+pub async fn emulator_at_noon() -> (connector_kingoftime::emulator::KotEmulator, Arc<FixedClock>) {
+    let clock = noon();
+    let emulator = connector_kingoftime::emulator::KotEmulator::builder()
+        .with_clock(clock.clone())
+        .start()
+        .await;
+    emulator.add_division("1000", "本社");
+    emulator.add_working_type("1", "正社員");
+    (emulator, clock)
 }
 
 pub fn client(server: &MockServer) -> KotClient {
