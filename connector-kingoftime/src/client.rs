@@ -184,16 +184,14 @@ impl KotClient {
 
     /// Whether a refused create means "the code exists already": a configured vendor code,
     /// HTTP 409, a message saying so, or — failing those — a read by code that finds it.
-    async fn is_duplicate(
-        &self,
-        error: &ConnectorError,
-        code: &EmployeeCode,
-    ) -> Result<bool, ConnectorError> {
+    /// When that read fails, the answer is "no": the caller then returns the vendor's own
+    /// refusal, which is what happened (nothing was applied), rather than the read's error.
+    async fn is_duplicate(&self, error: &ConnectorError, code: &EmployeeCode) -> bool {
         let ConnectorError::InvalidInput {
             message, source, ..
         } = error
         else {
-            return Ok(false);
+            return false;
         };
         let refusal = source
             .as_ref()
@@ -206,9 +204,15 @@ impl KotClient {
         });
         let lowered = message.to_lowercase();
         if configured || DUPLICATE_WORDS.iter().any(|w| lowered.contains(w)) {
-            return Ok(true);
+            return true;
         }
-        Ok(self.fetch_one(code).await?.is_some())
+        match self.fetch_one(code).await {
+            Ok(found) => found.is_some(),
+            Err(read) => {
+                tracing::debug!(error = %read, "a refused create could not be confirmed by code");
+                false
+            }
+        }
     }
 
     fn missing(&self, what: &str, field: Option<Field>) -> ConnectorError {
@@ -302,7 +306,7 @@ impl EmployeeSystem for KotClient {
         };
         let reply = match self.transport.send(&call).await {
             Ok(reply) => reply,
-            Err(error) if self.is_duplicate(&error, &employee.code).await? => {
+            Err(error) if self.is_duplicate(&error, &employee.code).await => {
                 return Err(ConnectorError::AlreadyExists {
                     code: employee.code.clone(),
                 });

@@ -250,6 +250,35 @@ async fn an_unrecognised_create_refusal_is_confirmed_by_reading_the_code() {
 }
 
 #[tokio::test]
+async fn a_refused_create_whose_confirming_read_fails_returns_the_vendor_refusal() {
+    let server = MockServer::start().await;
+    let unclear = json!({"errors": [{"message": "登録できませんでした。", "code": 999}]});
+    refuse_creates(&server, unclear, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/employees/2000"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .named("failing confirmation")
+        .mount(&server)
+        .await;
+    catch_all(&server, 0).await;
+    let client = builder(&server)
+        .with_retry_policy(hris_sync_core::retry::RetryPolicy::never())
+        .build()
+        .unwrap();
+    let error = client
+        .create_employee(&new_employee(), &placement())
+        .await
+        .unwrap_err();
+    // Not the read's Unavailable, which would read as "the create may have been applied".
+    assert!(
+        matches!(&error, ConnectorError::InvalidInput { message, .. } if message.contains("登録できませんでした")),
+        "{error:?}"
+    );
+    assert!(!error.may_have_been_applied());
+}
+
+#[tokio::test]
 async fn a_configured_duplicate_code_needs_no_read() {
     let server = MockServer::start().await;
     let coded = json!({"errors": [{"message": "登録できませんでした。", "code": 777}]});
