@@ -258,6 +258,13 @@ impl KotClientBuilder {
 /// An absolute https URL, or http to a loopback host.
 fn parse_base_url(raw: &str) -> Result<Url, String> {
     let url = Url::parse(raw.trim()).map_err(|e| format!("the base URL is not a URL ({e})"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // It would show in Debug output; the API authenticates by token only.
+        return Err("the base URL must not carry a user name or password".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("the base URL must not carry a query or a fragment".into());
+    }
     let loopback = match url.host() {
         Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
         Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
@@ -298,6 +305,10 @@ mod tests {
         assert!(parse_base_url("http://api.kingtime.jp/v1.0").is_err());
         assert!(parse_base_url("ftp://127.0.0.1/").is_err());
         assert!(parse_base_url("not a url").is_err());
+        let with_password = parse_base_url("https://user:secret@api.kingtime.jp/v1.0");
+        assert!(!with_password.unwrap_err().contains("secret"));
+        assert!(parse_base_url("https://api.kingtime.jp/v1.0?x=1").is_err());
+        assert!(parse_base_url("https://api.kingtime.jp/v1.0#top").is_err());
     }
 
     #[test]
