@@ -265,7 +265,12 @@ impl EmulatedEmployee {
             birth_date: self.birth_date,
             hire_date: self.hired_date,
             resignation_date: self.resignation_date,
-            email: self.email_addresses.first().cloned(),
+            // As the client reads it: the first non-empty address.
+            email: self
+                .email_addresses
+                .iter()
+                .find(|address| !address.trim().is_empty())
+                .cloned(),
             business_name: None,
         }
     }
