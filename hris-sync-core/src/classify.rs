@@ -28,7 +28,10 @@ pub struct TargetRules<'a> {
 /// Entries come out in the source's order. An employee is Invalid — with the first reason
 /// found, in this order — when its code is empty, its code appears more than once in the
 /// source, its code matches more than one target record, a value would certainly be
-/// refused, or a field the target requires is missing.
+/// refused, or a field the target requires is missing. Values are checked
+/// ([`ComparisonPolicy::validate`]) only for New and Changed employees: nothing is sent for an
+/// Unchanged one. An Invalid employee that matched one target record keeps its differences
+/// and the record's id, for the administrator to see.
 ///
 /// ```
 /// use hris_sync_core::classify::{classify, TargetRules};
@@ -84,8 +87,10 @@ pub fn classify(
 
     let mut entries = Vec::with_capacity(source.len());
     for (employee, (source_count, matched)) in source.into_iter().zip(matches) {
-        let validation = policy.validate(&employee);
-        let invalid = if employee.code.is_blank() {
+        let record = matched
+            .filter(|(_, count)| *count == 1)
+            .map(|(at, _)| &target[at]);
+        let mut invalid = if employee.code.is_blank() {
             Some(InvalidReason::EmptyCode)
         } else if source_count > 1 {
             Some(InvalidReason::DuplicateInSource {
@@ -93,41 +98,38 @@ pub fn classify(
             })
         } else if let Some((_, count @ 2..)) = matched {
             Some(InvalidReason::DuplicateInTarget { count })
-        } else if let Some(error) = validation.errors.into_iter().next() {
-            Some(error)
         } else {
-            missing_required(&employee, rules.required_on_create)
-                .map(|field| InvalidReason::MissingRequiredField { field })
+            None
         };
-
-        let (kind, differences, target_id) = match (invalid.is_some(), matched) {
-            (true, matched) => (
-                ChangeKind::Invalid,
-                Vec::new(),
-                matched
-                    .filter(|(_, count)| *count == 1)
-                    .map(|(at, _)| target[at].id.clone()),
-            ),
-            (false, None) => (ChangeKind::New, Vec::new(), None),
-            (false, Some((at, _))) => {
-                let record = &target[at];
-                let differences = differences(policy, &record.employee, &employee);
-                let kind = if differences.is_empty() {
-                    ChangeKind::Unchanged
-                } else {
-                    ChangeKind::Changed
-                };
-                (kind, differences, Some(record.id.clone()))
-            }
+        let differences = match (&invalid, record) {
+            (None, Some(record)) => differences(policy, &record.employee, &employee),
+            _ => Vec::new(),
+        };
+        // Only what will be sent is checked: an Unchanged employee sends nothing.
+        let unchanged = invalid.is_none() && record.is_some() && differences.is_empty();
+        let mut warnings = Vec::new();
+        if invalid.is_none() && !unchanged {
+            let validation = policy.validate(&employee);
+            warnings = validation.warnings;
+            invalid = validation.errors.into_iter().next().or_else(|| {
+                missing_required(&employee, rules.required_on_create)
+                    .map(|field| InvalidReason::MissingRequiredField { field })
+            });
+        }
+        let kind = match (&invalid, record) {
+            (Some(_), _) => ChangeKind::Invalid,
+            (None, None) => ChangeKind::New,
+            (None, Some(_)) if unchanged => ChangeKind::Unchanged,
+            (None, Some(_)) => ChangeKind::Changed,
         };
         entries.push(ReportEntry {
             code: employee.code.clone(),
             kind,
             invalid_reason: invalid,
             differences,
-            warnings: validation.warnings,
+            warnings,
             employee,
-            target_id,
+            target_id: record.map(|record| record.id.clone()),
             outcome: None,
         });
     }
@@ -156,8 +158,18 @@ fn same(policy: &ComparisonPolicy, field: Field, target: &Employee, source: &Emp
     if let (Some(a), Some(b)) = (target.text(field), source.text(field)) {
         return policy.equivalent_text(field, a, b);
     }
-    let (a, b) = (target.get(field), source.get(field));
-    a == b || policy.equivalent(field, a.as_ref(), b.as_ref())
+    match field {
+        Field::Gender => target.gender == source.gender,
+        Field::BirthDate => target.birth_date == source.birth_date,
+        Field::HireDate => target.hire_date == source.hire_date,
+        Field::ResignationDate => target.resignation_date == source.resignation_date,
+        // A text against no text: the policy decides (an empty text may count as unset).
+        _ => policy.equivalent(
+            field,
+            target.get(field).as_ref(),
+            source.get(field).as_ref(),
+        ),
+    }
 }
 
 fn missing_required(employee: &Employee, required: &[Field]) -> Option<Field> {
@@ -312,6 +324,21 @@ mod tests {
         let entries = run(vec![no_gender], &[record("k1", person("1"))]);
         assert_eq!(entries[0].kind, ChangeKind::Invalid);
         assert_eq!(entries[0].target_id, Some(RecordId::new("k1")));
+    }
+
+    #[test]
+    fn b1_only_what_is_sent_is_checked() {
+        let odd = |code: &str| person(code).with_name("山田①", "太郎");
+        let mut changed = odd("2");
+        changed.email = Some("new@example.jp".into());
+        let target = [record("k1", odd("1")), record("k2", odd("2"))];
+        let entries = run(vec![odd("1"), changed, odd("3")], &target);
+        assert_eq!(entries[0].kind, ChangeKind::Unchanged);
+        assert!(entries[0].warnings.is_empty(), "nothing is sent for it");
+        assert_eq!(entries[1].kind, ChangeKind::Changed);
+        assert_eq!(entries[1].warnings[0].field, Field::LastName);
+        assert_eq!(entries[2].kind, ChangeKind::New);
+        assert_eq!(entries[2].warnings[0].field, Field::LastName);
     }
 
     #[test]
