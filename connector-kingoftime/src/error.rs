@@ -188,6 +188,7 @@ pub(crate) fn classify(
     if status >= 500 {
         return ConnectorError::Unavailable {
             message,
+            retry_after: answer.retry_after.and_then(|v| parse_retry_after(v, now)),
             source: source(),
         };
     }

@@ -53,13 +53,18 @@ async fn s1_503_twice_then_200_succeeds() {
 }
 
 #[tokio::test]
-async fn s1_retry_after_replaces_the_backoff_in_seconds_and_as_an_http_date() {
+async fn s1_retry_after_on_429_and_503_replaces_the_backoff_in_seconds_and_as_an_http_date() {
     // The backoff is an hour: the retry comes within the deadline only if Retry-After
     // (capped at 5 ms by `fast_retries`) replaced it. 03:00:01 GMT is one second after the
     // client's clock (12:00 in Japan).
-    for retry_after in ["1", "Mon, 01 Apr 2024 03:00:01 GMT"] {
+    let cases = [
+        (429, TOO_MANY, "1"),
+        (429, TOO_MANY, "Mon, 01 Apr 2024 03:00:01 GMT"),
+        (503, SERVER, "1"),
+    ];
+    for (status, body, retry_after) in cases {
         let server = MockServer::start().await;
-        let refusal = kot_json(429, TOO_MANY).insert_header("Retry-After", retry_after);
+        let refusal = kot_json(status, body).insert_header("Retry-After", retry_after);
         divisions_after(&server, refusal, 1).await;
         let an_hour = Duration::from_secs(3600);
         let client = builder(&server)
@@ -73,7 +78,7 @@ async fn s1_retry_after_replaces_the_backoff_in_seconds_and_as_an_http_date() {
         let call = client.list_masters(MasterKind::Division);
         tokio::time::timeout(Duration::from_secs(10), call)
             .await
-            .unwrap_or_else(|_| panic!("Retry-After {retry_after:?} was not honoured"))
+            .unwrap_or_else(|_| panic!("{status} Retry-After {retry_after:?} was not honoured"))
             .unwrap();
         server.verify().await;
     }

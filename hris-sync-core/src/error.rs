@@ -69,10 +69,12 @@ pub enum ConnectorError {
         message: String,
     },
     /// The system failed (5xx) or is down.
-    #[error("service unavailable: {message}")]
+    #[error("service unavailable{}: {message}", retry_after.map(|d| format!(" (retry after {} ms)", d.as_millis())).unwrap_or_default())]
     Unavailable {
         /// What the system said.
         message: String,
+        /// How long the system asked to wait (a 503's `Retry-After`), where it said one.
+        retry_after: Option<Duration>,
         /// The underlying error.
         #[source]
         source: Option<BoxError>,
@@ -161,10 +163,12 @@ impl ConnectorError {
         )
     }
 
-    /// The delay the system asked for, if it said one.
+    /// The delay the system asked for, if it said one (a 429's or 503's `Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::RateLimited { retry_after, .. } => *retry_after,
+            Self::RateLimited { retry_after, .. } | Self::Unavailable { retry_after, .. } => {
+                *retry_after
+            }
             _ => None,
         }
     }

@@ -328,6 +328,7 @@ fn fault_error(fault: &Fault, system: &str) -> ConnectorError {
     match fault {
         Fault::Unavailable => ConnectorError::Unavailable {
             message: format!("{system} injected failure"),
+            retry_after: None,
             source: None,
         },
         Fault::LoseResponse => ConnectorError::Timeout {

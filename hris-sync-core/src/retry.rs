@@ -115,7 +115,10 @@ impl RetryPolicy {
     }
 
     /// Runs `attempt` until it succeeds, fails for good, or the retries are spent. Each retry
-    /// is logged at debug level with its attempt number and wait.
+    /// is logged at debug level with its attempt number, wait and the error's text — which is
+    /// why a connector builds its errors without credentials or URLs carrying them (contract
+    /// point 9 of [`EmployeeSystem`](crate::EmployeeSystem)). A `Retry-After` the error
+    /// carries (429 or 503) replaces the computed wait, capped.
     ///
     /// # Errors
     /// The last attempt's error.
@@ -179,6 +182,7 @@ mod tests {
     fn unavailable() -> ConnectorError {
         ConnectorError::Unavailable {
             message: "503".into(),
+            retry_after: None,
             source: None,
         }
     }
