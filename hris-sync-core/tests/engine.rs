@@ -125,7 +125,10 @@ async fn r1_r4_r10_export_creates_updates_and_skips() {
     assert_eq!(w.attendance.calls(Operation::Update), 1);
     let text = report.to_string();
     assert!(text.contains("last_name: 高橋 → 鈴木"), "{text}");
-    assert!(text.contains("created 1, updated 1, skipped 1, failed 0"), "{text}");
+    assert!(
+        text.contains("created 1, updated 1, skipped 1, failed 0"),
+        "{text}"
+    );
     assert!(text.contains("applied by admin-1"), "{text}");
 
     let records = w.attendance.records();
