@@ -127,27 +127,10 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
         .filter(|outcome| outcome.as_ref().is_some_and(Outcome::is_final))
         .count();
 
-    let mut handle = |result: JobResult,
-                      outcomes: &mut Vec<Option<Outcome>>,
-                      stop: &mut Option<String>|
-     -> Option<(usize, Outcome)> {
-        if let Some(reason) = result.stop {
-            stop.get_or_insert(reason);
-        }
-        let outcome = result.outcome?;
-        outcomes[result.index] = Some(outcome.clone());
-        done += 1;
-        if let Some(progress) = &progress {
-            progress(Progress {
-                report: id,
-                done,
-                total,
-            });
-        }
-        Some((result.index, outcome))
-    };
-
     let mut jobs = jobs.into_iter();
+    // Which entry each running task works on, so a task that panicked leaves its entry
+    // Pending (a write may have been sent: resume decides after a fresh read).
+    let mut running_index: HashMap<tokio::task::Id, usize> = HashMap::new();
     loop {
         let next = if stop.is_none() && running.len() < concurrency {
             jobs.next()
@@ -158,24 +141,56 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
             let target = target.clone();
             let placement = placement.clone();
             let policy = policy.clone();
+            let index = job.index;
             let span = tracing::debug_span!("apply_employee", index = job.index, kind = %job.kind);
-            running.spawn(
+            let handle = running.spawn(
                 async move { run_job(job, &*target, &placement, &policy, create_attempts).await }
                     .instrument(span),
             );
+            running_index.insert(handle.id(), index);
             continue;
         }
-        let Some(joined) = running.join_next().await else {
+        let Some(joined) = running.join_next_with_id().await else {
             break;
         };
-        let result = joined
-            .map_err(|error| SyncError::InvalidConfig(format!("apply task failed: {error}")))?;
-        if let Some((index, outcome)) = handle(result, &mut outcomes, &mut stop) {
-            if let Err(error) = store.record_outcome(id, index, &outcome).await {
-                tracing::error!(error = %error, "could not record an outcome; stopping");
-                stop.get_or_insert_with(|| format!("recording outcomes failed: {error}"));
-                store_error.get_or_insert(error.into());
+        let result = match joined {
+            Ok((task, result)) => {
+                running_index.remove(&task);
+                result
             }
+            Err(error) => {
+                let entry = running_index
+                    .remove(&error.id())
+                    .map_or_else(|| "an entry".to_owned(), |index| format!("entry {index}"));
+                tracing::error!(%entry, error = %error, "an apply task failed; stopping");
+                stop.get_or_insert_with(|| {
+                    format!("the write of {entry} ended abnormally ({error}); resume re-reads it")
+                });
+                continue;
+            }
+        };
+        if let Some(reason) = result.stop {
+            stop.get_or_insert(reason);
+        }
+        let Some(outcome) = result.outcome else {
+            continue;
+        };
+        // Durable first, then visible: a progress callback never reports an outcome the
+        // store does not hold, and a callback that panics cannot lose a recorded write.
+        if let Err(error) = store.record_outcome(id, result.index, &outcome).await {
+            tracing::error!(error = %error, "could not record an outcome; stopping");
+            stop.get_or_insert_with(|| format!("recording outcomes failed: {error}"));
+            store_error.get_or_insert(error.into());
+            continue;
+        }
+        outcomes[result.index] = Some(outcome);
+        done += 1;
+        if let Some(progress) = &progress {
+            progress(Progress {
+                report: id,
+                done,
+                total,
+            });
         }
     }
     if let Some(error) = store_error {
@@ -276,6 +291,18 @@ async fn create(
     for attempt in 1..=attempts {
         match target.create_employee(employee, placement).await {
             Ok(record) => return finish(Outcome::Created { id: record.id }),
+            Err(ConnectorError::AlreadyExists { .. }) if attempt > 1 => {
+                // An earlier create whose response was lost landed after all, though the
+                // read-back did not see it yet: it is ours.
+                if let Ok(Some(record)) = target.get_employee(&employee.code).await {
+                    return finish(Outcome::Created { id: record.id });
+                }
+                return finish(Outcome::Skipped {
+                    reason: "already in the target (probably an earlier attempt whose response \
+                             was lost); not created again"
+                        .into(),
+                });
+            }
             Err(ConnectorError::AlreadyExists { .. }) => {
                 return finish(Outcome::Skipped {
                     reason: "already in the target; not created again".into(),

@@ -403,7 +403,18 @@ impl SyncEngine {
         );
         tokio::spawn(
             async move {
-                engine.fetch_in_background(summary).await;
+                let job = tokio::spawn(engine.clone().fetch_in_background(summary.clone()));
+                if let Err(error) = job.await {
+                    // A system (or the store) panicked: record the run as Failed instead of
+                    // leaving it in Fetching for ever.
+                    tracing::error!(error = %error, "the fetch job ended abnormally");
+                    engine
+                        .record_fetch_failure(
+                            summary,
+                            format!("the fetch ended abnormally: {error}"),
+                        )
+                        .await;
+                }
                 let _ = done.send(true);
                 lock(&engine.inner.fetches).remove(&id);
             }
@@ -439,7 +450,18 @@ impl SyncEngine {
         self.report(id).await
     }
 
-    async fn fetch_in_background(&self, mut summary: ReportSummary) {
+    async fn record_fetch_failure(&self, mut summary: ReportSummary, failure: String) {
+        let id = summary.id;
+        summary.status = RunStatus::Failed;
+        summary.counts = KindCounts::default();
+        summary.failure = Some(failure);
+        summary.updated_at = self.inner.clock.now();
+        if let Err(error) = self.inner.store.update_summary(&summary).await {
+            tracing::error!(report = %id, error = %error, "report left in status fetching");
+        }
+    }
+
+    async fn fetch_in_background(self, mut summary: ReportSummary) {
         let id = summary.id;
         let result = self.fetch_and_classify(&summary).await;
         summary.updated_at = self.inner.clock.now();
@@ -470,12 +492,11 @@ impl SyncEngine {
             // There is no caller to tell: record the failure on the report if the store still
             // takes a small write, and log it loudly either way.
             tracing::error!(report = %id, error = %error, "could not record the fetched plan");
-            summary.status = RunStatus::Failed;
-            summary.counts = KindCounts::default();
-            summary.failure = Some(format!("could not record the fetched plan: {error}"));
-            if let Err(error) = self.inner.store.update_summary(&summary).await {
-                tracing::error!(report = %id, error = %error, "report left in status fetching");
-            }
+            self.record_fetch_failure(
+                summary,
+                format!("could not record the fetched plan: {error}"),
+            )
+            .await;
         }
     }
 
@@ -693,7 +714,7 @@ impl SyncEngine {
             direction = %direction,
         );
         let mut summary = report.summary.clone();
-        let ending = apply::run(ApplyContext {
+        let ending = match apply::run(ApplyContext {
             report,
             target,
             store: self.inner.store.clone(),
@@ -703,7 +724,22 @@ impl SyncEngine {
             progress,
         })
         .instrument(span)
-        .await?;
+        .await
+        {
+            Ok(ending) => ending,
+            Err(error) => {
+                // The store failed mid-apply. Say so on the report if the store still takes
+                // a small write, so it does not sit in Syncing as if still running; resume
+                // continues the employees whose outcome was not recorded either way.
+                summary.status = RunStatus::Interrupted;
+                summary.failure = Some(format!("apply stopped: {error}"));
+                summary.updated_at = self.inner.clock.now();
+                if let Err(also) = self.inner.store.update_summary(&summary).await {
+                    tracing::error!(report = %id, error = %also, "report left in status syncing");
+                }
+                return Err(error);
+            }
+        };
         summary.status = ending.status;
         summary.failure = ending.failure;
         summary.updated_at = self.inner.clock.now();

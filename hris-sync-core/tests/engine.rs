@@ -1,5 +1,6 @@
 //! The whole run, end to end on in-memory systems: SPEC R1, R4, R6, R7, R9–R14.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -10,6 +11,12 @@ use hris_sync_core::{
     Gender, InMemorySystem, MaintenanceWindows, MasterKind, Outcome, Placement, PlannedWrite,
     RunStatus, Selection, SyncEngine, SyncError, SyncOptions,
 };
+use hris_sync_core::{
+    ConnectorError, EmployeeCode, EmployeeRecord, EmployeeSystem, EmployeeUpdate, HrSystem,
+    ListOptions, MasterEntry, RecordId, ReportEntry, ReportId, ReportStore, ReportSummary,
+    StoreError, SyncReport, SystemInfo,
+};
+use tokio::sync::Semaphore;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -334,13 +341,7 @@ async fn r6_selection_errors_name_the_codes_and_write_nothing() {
 async fn r7_missing_or_unknown_placement_writes_nothing() {
     let w = world();
     w.hr.insert(person("1", "山田"), Placement::new());
-    let id = w
-        .engine
-        .fetch(Direction::Export, d(2025, 6, 1), &admin())
-        .await
-        .unwrap()
-        .summary
-        .id;
+    let id = fetched(&w).await;
     let missing = w
         .engine
         .apply(
@@ -383,13 +384,7 @@ async fn r7_placement_is_not_needed_without_new_employees_and_never_sent_on_upda
         .with(MasterKind::Division, "2000")
         .with(MasterKind::EmploymentType, "2");
     let id_in_target = w.attendance.insert(person("1", "佐藤"), other.clone());
-    let id = w
-        .engine
-        .fetch(Direction::Export, d(2025, 6, 1), &admin())
-        .await
-        .unwrap()
-        .summary
-        .id;
+    let id = fetched(&w).await;
     let report = w
         .engine
         .apply(id, ApplyRequest::new(Selection::codes(["1"])), &admin())
@@ -462,24 +457,10 @@ async fn r9_business_name_is_sent_on_export_when_configured() {
 async fn r11_new_employee_created_since_the_plan_is_not_created_again() {
     let w = world();
     w.hr.insert(person("1", "山田"), Placement::new());
-    let id = w
-        .engine
-        .fetch(Direction::Export, d(2025, 6, 1), &admin())
-        .await
-        .unwrap()
-        .summary
-        .id;
+    let id = fetched(&w).await;
     // Someone creates the employee in the target while the plan waits.
     w.attendance.insert(person("1", "山田"), export_placement());
-    let report = w
-        .engine
-        .apply(
-            id,
-            ApplyRequest::new(Selection::codes(["1"])).with_placement(export_placement()),
-            &admin(),
-        )
-        .await
-        .unwrap();
+    let report = apply_one(&w, id).await.unwrap();
     assert!(matches!(
         report.entries[0].outcome,
         Some(Outcome::Skipped { .. })
@@ -494,22 +475,8 @@ async fn r11_lost_create_response_is_confirmed_by_reading_back_never_resent() {
     w.hr.insert(person("1", "山田"), Placement::new());
     w.attendance
         .inject(Operation::Create, Fault::LoseResponse, 1);
-    let id = w
-        .engine
-        .fetch(Direction::Export, d(2025, 6, 1), &admin())
-        .await
-        .unwrap()
-        .summary
-        .id;
-    let report = w
-        .engine
-        .apply(
-            id,
-            ApplyRequest::new(Selection::codes(["1"])).with_placement(export_placement()),
-            &admin(),
-        )
-        .await
-        .unwrap();
+    let id = fetched(&w).await;
+    let report = apply_one(&w, id).await.unwrap();
     assert!(matches!(
         report.entries[0].outcome,
         Some(Outcome::Created { .. })
@@ -525,22 +492,8 @@ async fn r11_create_that_failed_before_applying_is_sent_again_after_a_read() {
     w.hr.insert(person("1", "山田"), Placement::new());
     w.attendance
         .inject(Operation::Create, Fault::Unavailable, 1);
-    let id = w
-        .engine
-        .fetch(Direction::Export, d(2025, 6, 1), &admin())
-        .await
-        .unwrap()
-        .summary
-        .id;
-    let report = w
-        .engine
-        .apply(
-            id,
-            ApplyRequest::new(Selection::codes(["1"])).with_placement(export_placement()),
-            &admin(),
-        )
-        .await
-        .unwrap();
+    let id = fetched(&w).await;
+    let report = apply_one(&w, id).await.unwrap();
     assert!(matches!(
         report.entries[0].outcome,
         Some(Outcome::Created { .. })
@@ -561,13 +514,7 @@ async fn r10_one_failure_never_stops_the_others() {
     }
     w.attendance
         .inject(Operation::Create, Fault::Refuse("name too long".into()), 1);
-    let id = w
-        .engine
-        .fetch(Direction::Export, d(2025, 6, 1), &admin())
-        .await
-        .unwrap()
-        .summary
-        .id;
+    let id = fetched(&w).await;
     let report = w
         .engine
         .apply(
@@ -595,13 +542,7 @@ async fn r10_one_failure_never_stops_the_others() {
 async fn r12_start_and_apply_are_refused_inside_a_window_with_its_end() {
     let w = world_with(SyncOptions::default(), kot_windows());
     w.hr.insert(person("1", "山田"), Placement::new());
-    let id = w
-        .engine
-        .fetch(Direction::Export, d(2025, 6, 1), &admin())
-        .await
-        .unwrap()
-        .summary
-        .id;
+    let id = fetched(&w).await;
     // 17:45 Japan time: inside 17:30–18:30.
     w.clock.advance(Duration::minutes(7 * 60 + 15));
     let error = w
@@ -610,15 +551,7 @@ async fn r12_start_and_apply_are_refused_inside_a_window_with_its_end() {
         .await
         .unwrap_err();
     assert!(error.to_string().contains("18:30"), "{error}");
-    let error = w
-        .engine
-        .apply(
-            id,
-            ApplyRequest::new(Selection::codes(["1"])).with_placement(export_placement()),
-            &admin(),
-        )
-        .await
-        .unwrap_err();
+    let error = apply_one(&w, id).await.unwrap_err();
     assert!(
         matches!(&error, SyncError::MaintenanceWindow { system, .. } if system == "Attendance (memory)"),
         "{error}"
@@ -636,13 +569,7 @@ async fn r12_r13_window_mid_apply_leaves_the_rest_pending_and_resume_finishes() 
     for n in 1..=6 {
         w.hr.insert(person(&n.to_string(), "山田"), Placement::new());
     }
-    let id = w
-        .engine
-        .fetch(Direction::Export, d(2025, 6, 1), &admin())
-        .await
-        .unwrap()
-        .summary
-        .id;
+    let id = fetched(&w).await;
     // The third create meets the vendor's "outside allowed hours" answer.
     let creates_before_window = 2;
     let seen = Arc::new(AtomicUsize::new(0));
@@ -751,13 +678,7 @@ async fn b2_preview_lists_the_exact_writes_without_sending() {
     w.hr.insert(person("1", "山田"), Placement::new());
     w.hr.insert(person("2", "佐藤"), Placement::new());
     let target_id = w.attendance.insert(person("2", "伊藤"), export_placement());
-    let id = w
-        .engine
-        .fetch(Direction::Export, d(2025, 6, 1), &admin())
-        .await
-        .unwrap()
-        .summary
-        .id;
+    let id = fetched(&w).await;
     let request =
         ApplyRequest::new(Selection::new_and_changed()).with_placement(export_placement());
     let writes = w.engine.preview(id, &request).await.unwrap();
@@ -784,13 +705,7 @@ async fn b2_preview_lists_the_exact_writes_without_sending() {
 async fn r10_a_finished_run_cannot_be_applied_twice() {
     let w = world();
     w.hr.insert(person("1", "山田"), Placement::new());
-    let id = w
-        .engine
-        .fetch(Direction::Export, d(2025, 6, 1), &admin())
-        .await
-        .unwrap()
-        .summary
-        .id;
+    let id = fetched(&w).await;
     let request = ApplyRequest::new(Selection::codes(["1"])).with_placement(export_placement());
     w.engine.apply(id, request.clone(), &admin()).await.unwrap();
     let again = w.engine.apply(id, request, &admin()).await.unwrap_err();
@@ -817,37 +732,38 @@ async fn r13_a_run_whose_process_died_mid_apply_resumes_from_its_durable_report(
     for n in 1..=8 {
         hr.insert(person(&n.to_string(), "山田"), Placement::new());
     }
-    let engine = |store: hris_sync_core::SqliteReportStore| {
+    let engine = |store: Arc<dyn ReportStore>| {
         SyncEngine::builder()
             .with_hr(Arc::new(hr.clone()))
             .with_attendance(Arc::new(attendance.clone()))
-            .with_store(Arc::new(store))
+            .with_store(store)
             .with_clock(clock.clone())
             .with_options(SyncOptions::default().with_apply_concurrency(1))
             .build()
             .unwrap()
     };
 
-    let first = engine(hris_sync_core::SqliteReportStore::open(&path).unwrap());
+    let first = engine(Arc::new(DiesOnRecord {
+        inner: hris_sync_core::SqliteReportStore::open(&path).unwrap(),
+        recorded: AtomicUsize::new(0),
+        dies_at: 3,
+    }));
     let id = first
         .fetch(Direction::Export, d(2025, 6, 1), &admin())
         .await
         .unwrap()
         .summary
         .id;
-    // The process "dies" after the third outcome: the apply task panics mid-run.
-    let request = ApplyRequest::new(Selection::new_and_changed())
-        .with_placement(export_placement())
-        .with_progress(|progress| {
-            if progress.done == 3 {
-                panic!("simulated crash");
-            }
-        });
+    // The process "dies" between the third create and its record: the store panics.
+    let request =
+        ApplyRequest::new(Selection::new_and_changed()).with_placement(export_placement());
     let crashed = tokio::spawn(async move { first.apply(id, request, &admin()).await });
     assert!(crashed.await.unwrap_err().is_panic());
 
     // A new process opens the same file.
-    let second = engine(hris_sync_core::SqliteReportStore::open(&path).unwrap());
+    let second = engine(Arc::new(
+        hris_sync_core::SqliteReportStore::open(&path).unwrap(),
+    ));
     let report = second.report(id).await.unwrap();
     assert_eq!(report.summary.status, RunStatus::Syncing);
     let recorded = report.outcome_counts();
@@ -875,4 +791,359 @@ async fn r13_a_run_whose_process_died_mid_apply_resumes_from_its_durable_report(
     codes.dedup();
     assert_eq!(codes.len(), 8);
     assert_eq!(attendance.records().len(), 8, "exactly one record per code");
+}
+
+/// A report store that behaves like `inner` but panics, as a dying process would, on the
+/// `dies_at`-th `record_outcome` (before storing it), or fails it with a backend error when
+/// `dies_at` is 0 (from the first call on).
+#[derive(Debug)]
+struct DiesOnRecord<S> {
+    inner: S,
+    recorded: AtomicUsize,
+    dies_at: usize,
+}
+
+#[async_trait::async_trait]
+impl<S: ReportStore> ReportStore for DiesOnRecord<S> {
+    async fn insert(&self, summary: &ReportSummary) -> Result<(), StoreError> {
+        self.inner.insert(summary).await
+    }
+    async fn update_summary(&self, summary: &ReportSummary) -> Result<(), StoreError> {
+        self.inner.update_summary(summary).await
+    }
+    async fn save_plan(
+        &self,
+        summary: &ReportSummary,
+        masters: &BTreeMap<MasterKind, Vec<MasterEntry>>,
+        entries: &[ReportEntry],
+    ) -> Result<(), StoreError> {
+        self.inner.save_plan(summary, masters, entries).await
+    }
+    async fn save_selection(
+        &self,
+        summary: &ReportSummary,
+        placement: &Placement,
+        selected: &[usize],
+    ) -> Result<(), StoreError> {
+        self.inner
+            .save_selection(summary, placement, selected)
+            .await
+    }
+    async fn record_outcome(
+        &self,
+        id: ReportId,
+        index: usize,
+        outcome: &Outcome,
+    ) -> Result<(), StoreError> {
+        let call = self.recorded.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.dies_at == 0 {
+            return Err(StoreError::Backend {
+                message: "disk full".into(),
+                source: None,
+            });
+        }
+        if call == self.dies_at {
+            panic!("simulated crash before recording outcome {call}");
+        }
+        self.inner.record_outcome(id, index, outcome).await
+    }
+    async fn load(&self, id: ReportId) -> Result<Option<SyncReport>, StoreError> {
+        self.inner.load(id).await
+    }
+    async fn summary(&self, id: ReportId) -> Result<Option<ReportSummary>, StoreError> {
+        self.inner.summary(id).await
+    }
+    async fn list(&self, limit: usize) -> Result<Vec<ReportSummary>, StoreError> {
+        self.inner.list(limit).await
+    }
+}
+
+/// A system that behaves like `inner`, but whose `list_employees` first takes a permit from
+/// `gate` (so a test decides when a list answers), or panics when `panics` is set.
+#[derive(Debug)]
+struct Gated {
+    inner: InMemorySystem,
+    gate: Arc<Semaphore>,
+    panics: bool,
+}
+
+impl Gated {
+    fn new(inner: InMemorySystem) -> Self {
+        Self {
+            inner,
+            gate: Arc::new(Semaphore::new(0)),
+            panics: false,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl EmployeeSystem for Gated {
+    fn info(&self) -> &SystemInfo {
+        self.inner.info()
+    }
+    async fn test_connection(&self) -> Result<(), ConnectorError> {
+        self.inner.test_connection().await
+    }
+    async fn list_employees(
+        &self,
+        options: &ListOptions,
+    ) -> Result<Vec<EmployeeRecord>, ConnectorError> {
+        assert!(!self.panics, "simulated bug in a connector");
+        self.gate.acquire().await.unwrap().forget();
+        self.inner.list_employees(options).await
+    }
+    async fn get_employee(
+        &self,
+        code: &EmployeeCode,
+    ) -> Result<Option<EmployeeRecord>, ConnectorError> {
+        self.inner.get_employee(code).await
+    }
+    async fn create_employee(
+        &self,
+        employee: &Employee,
+        placement: &Placement,
+    ) -> Result<EmployeeRecord, ConnectorError> {
+        self.inner.create_employee(employee, placement).await
+    }
+    async fn update_employee(
+        &self,
+        id: &RecordId,
+        update: &EmployeeUpdate,
+    ) -> Result<(), ConnectorError> {
+        self.inner.update_employee(id, update).await
+    }
+    async fn list_masters(&self, kind: MasterKind) -> Result<Vec<MasterEntry>, ConnectorError> {
+        self.inner.list_masters(kind).await
+    }
+}
+
+impl HrSystem for Gated {}
+
+fn engine_with_hr(hr: Arc<Gated>, attendance: &InMemorySystem) -> SyncEngine {
+    SyncEngine::builder()
+        .with_hr(hr)
+        .with_attendance(Arc::new(attendance.clone()))
+        .with_clock(Arc::new(FixedClock::at_japan_time(2025, 6, 2, 10, 30)))
+        .build()
+        .unwrap()
+}
+
+fn attendance_system() -> InMemorySystem {
+    InMemorySystem::attendance("Attendance (memory)")
+        .with_master(MasterKind::Division, "1000", "本社")
+        .with_master(MasterKind::EmploymentType, "1", "正社員")
+}
+
+#[tokio::test]
+async fn r4_start_returns_at_once_with_status_fetching_and_writes_nothing() {
+    let hr = InMemorySystem::hr("HR (memory)").with_master(MasterKind::Office, "HQ", "本社");
+    hr.insert(person("1", "山田"), Placement::new());
+    let gated = Arc::new(Gated::new(hr));
+    let attendance = attendance_system();
+    let engine = engine_with_hr(gated.clone(), &attendance);
+
+    // The HR list does not answer until the gate opens: start must not wait for it.
+    let id = engine
+        .start(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap();
+    let report = engine.report(id).await.unwrap();
+    assert_eq!(report.summary.status, RunStatus::Fetching);
+    assert!(report.entries.is_empty());
+    let error = engine
+        .apply(
+            id,
+            ApplyRequest::new(Selection::codes(["1"])).with_placement(export_placement()),
+            &admin(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            SyncError::WrongStatus {
+                status: RunStatus::Fetching,
+                ..
+            }
+        ),
+        "{error}"
+    );
+
+    gated.gate.add_permits(1);
+    let report = engine.wait_until_fetched(id).await.unwrap();
+    assert_eq!(report.summary.status, RunStatus::AwaitingSync);
+    assert_eq!(report.entries.len(), 1);
+    assert_eq!(attendance.calls(Operation::Create), 0, "nothing written");
+    assert_eq!(attendance.calls(Operation::Update), 0, "nothing written");
+}
+
+#[tokio::test]
+async fn r4_a_fetch_that_panics_ends_failed_not_fetching_for_ever() {
+    let hr = InMemorySystem::hr("HR (memory)").with_master(MasterKind::Office, "HQ", "本社");
+    let gated = Arc::new(Gated {
+        panics: true,
+        ..Gated::new(hr)
+    });
+    let engine = engine_with_hr(gated, &attendance_system());
+    let report = engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap();
+    assert_eq!(report.summary.status, RunStatus::Failed);
+    let failure = report.summary.failure.unwrap();
+    assert!(failure.contains("ended abnormally"), "{failure}");
+}
+
+#[tokio::test]
+async fn r10_a_second_apply_of_a_running_report_is_refused() {
+    let hr = InMemorySystem::hr("HR (memory)").with_master(MasterKind::Office, "HQ", "本社");
+    let gated = Arc::new(Gated::new(hr.clone()));
+    let attendance = attendance_system();
+    attendance.insert(person("1", "山田"), export_placement());
+    let engine = engine_with_hr(gated.clone(), &attendance);
+    // Import: the HR side is the target; its list answers the plan's read only.
+    gated.gate.add_permits(1);
+    let id = engine
+        .fetch(Direction::Import, d(2025, 6, 1), &admin())
+        .await
+        .unwrap()
+        .summary
+        .id;
+    let request = ApplyRequest::new(Selection::codes(["1"]))
+        .with_placement(Placement::new().with(MasterKind::Office, "HQ"));
+    let first = tokio::spawn({
+        let (engine, request) = (engine.clone(), request.clone());
+        async move { engine.apply(id, request, &admin()).await }
+    });
+    // The first apply waits in its fresh read of the target, with the run Syncing.
+    while engine.report(id).await.unwrap().summary.status != RunStatus::Syncing {
+        tokio::task::yield_now().await;
+    }
+    let second = engine.apply(id, request, &admin()).await.unwrap_err();
+    assert!(
+        matches!(second, SyncError::RunInProgress(run) if run == id),
+        "{second}"
+    );
+    let resumed = engine.resume(id, &admin(), None).await.unwrap_err();
+    assert!(matches!(resumed, SyncError::RunInProgress(_)), "{resumed}");
+
+    gated.gate.add_permits(1);
+    let report = first.await.unwrap().unwrap();
+    assert_eq!(report.summary.status, RunStatus::Completed);
+    assert_eq!(hr.records().len(), 1, "created once");
+}
+
+#[tokio::test]
+async fn r11_a_failed_read_back_leaves_the_employee_pending_and_resume_decides() {
+    let w = world();
+    w.hr.insert(person("1", "山田"), Placement::new());
+    w.hr.insert(person("2", "佐藤"), Placement::new());
+    let id = fetched(&w).await;
+    // The create lands but its response is lost, and the confirming read fails too.
+    w.attendance
+        .inject(Operation::Create, Fault::LoseResponse, 1);
+    w.attendance.inject(Operation::Get, Fault::Unavailable, 1);
+    let report = apply_one(&w, id).await.unwrap();
+    assert_eq!(report.summary.status, RunStatus::Interrupted);
+    assert_eq!(report.entries[0].outcome, Some(Outcome::Pending));
+    let failure = report.summary.failure.unwrap();
+    assert!(
+        failure.contains("could not confirm whether employee 1"),
+        "{failure}"
+    );
+    assert!(!failure.contains("山田"), "S4: no personal data: {failure}");
+    assert_eq!(
+        w.attendance.calls(Operation::Create),
+        1,
+        "never re-sent blindly"
+    );
+
+    let resumed = w.engine.resume(id, &admin(), None).await.unwrap();
+    assert_eq!(resumed.summary.status, RunStatus::Completed);
+    assert!(matches!(
+        resumed.entries[0].outcome,
+        Some(Outcome::Skipped { .. })
+    ));
+    assert_eq!(w.attendance.calls(Operation::Create), 1);
+    assert_eq!(w.attendance.records().len(), 1, "exactly one record");
+}
+
+#[tokio::test]
+async fn r13_a_store_failure_mid_apply_marks_the_run_interrupted_and_resumable() {
+    let clock = Arc::new(FixedClock::at_japan_time(2025, 6, 2, 10, 30));
+    let store = Arc::new(DiesOnRecord {
+        inner: hris_sync_core::MemoryReportStore::new(),
+        recorded: AtomicUsize::new(0),
+        dies_at: 0,
+    });
+    let hr = InMemorySystem::hr("HR (memory)");
+    hr.insert(person("1", "山田"), Placement::new());
+    let attendance = attendance_system();
+    let engine = SyncEngine::builder()
+        .with_hr(Arc::new(hr))
+        .with_attendance(Arc::new(attendance.clone()))
+        .with_store(store.clone())
+        .with_clock(clock)
+        .build()
+        .unwrap();
+    let id = engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap()
+        .summary
+        .id;
+    let error = engine
+        .apply(
+            id,
+            ApplyRequest::new(Selection::codes(["1"])).with_placement(export_placement()),
+            &admin(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error, SyncError::Store(_)), "{error}");
+    let report = engine.report(id).await.unwrap();
+    assert_eq!(report.summary.status, RunStatus::Interrupted);
+    assert!(report.summary.failure.unwrap().contains("disk full"));
+    assert_eq!(report.entries[0].outcome, Some(Outcome::Pending));
+    assert_eq!(attendance.records().len(), 1);
+}
+
+#[tokio::test]
+async fn r13_resume_refuses_a_run_that_was_never_applied() {
+    let w = world();
+    w.hr.insert(person("1", "山田"), Placement::new());
+    let id = fetched(&w).await;
+    let error = w.engine.resume(id, &admin(), None).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            SyncError::WrongStatus {
+                status: RunStatus::AwaitingSync,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(
+        w.attendance.calls(Operation::List),
+        1,
+        "only the plan's read"
+    );
+}
+
+/// Fetches an export on 2025-06-01 and returns the report's id.
+async fn fetched(w: &World) -> ReportId {
+    w.engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap()
+        .summary
+        .id
+}
+
+/// Applies the selection of employee "1" with the export placement, as the administrator.
+async fn apply_one(w: &World, id: ReportId) -> Result<SyncReport, SyncError> {
+    let request = ApplyRequest::new(Selection::codes(["1"])).with_placement(export_placement());
+    w.engine.apply(id, request, &admin()).await
 }
