@@ -100,6 +100,7 @@ pub async fn employee_system(system: &dyn EmployeeSystem, context: &ConformanceC
     let placement = placement(system).await;
     unknown_code_is_none(system, context).await;
     create_and_read_back(system, context, &placement).await;
+    get_matches_the_exact_code(system, context).await;
     lists_every_record_and_enrolled_ones(system, context, &placement).await;
     refused_creates_change_nothing(system, context, &placement).await;
     update_changes_only_given_fields(system, context, &placement).await;
@@ -199,6 +200,17 @@ async fn unknown_code_is_none(system: &dyn EmployeeSystem, context: &Conformance
         None,
         "contract 4: an unknown code is Ok(None)"
     );
+}
+
+/// A code that only starts like a held one, or extends it, finds nothing.
+async fn get_matches_the_exact_code(system: &dyn EmployeeSystem, context: &ConformanceContext) {
+    for near in ["FUL", "FULLX"] {
+        assert_eq!(
+            get(system, &context.code(near)).await,
+            None,
+            "contract 4: get_employee finds a record by its exact code only ({near} is not FULL)"
+        );
+    }
 }
 
 async fn create_and_read_back(
@@ -351,6 +363,23 @@ async fn refused_creates_change_nothing(
             None,
             "contract 5: a refused create changes nothing"
         );
+
+        let unplaced = full_employee(context, &format!("NOPLACE-{kind:?}").to_uppercase());
+        let without = placement
+            .iter()
+            .filter(|(k, _)| *k != kind)
+            .fold(Placement::new(), |acc, (k, code)| acc.with(k, code));
+        match system.create_employee(&unplaced, &without).await {
+            Err(ConnectorError::InvalidInput { .. }) => {}
+            other => {
+                panic!("contract 5: a create without a {kind} must be InvalidInput, got {other:?}")
+            }
+        }
+        assert_eq!(
+            get(system, &unplaced.code).await,
+            None,
+            "contract 5: a refused create changes nothing"
+        );
     }
 }
 
@@ -361,6 +390,9 @@ async fn update_changes_only_given_fields(
 ) {
     let before = full_employee(context, "UPDATE");
     let id = create(system, &before, placement).await;
+    let neighbour = get(system, &context.code("FULL"))
+        .await
+        .expect("created earlier");
     let new_hire = before
         .hire_date
         .and_then(|date| date.checked_sub_days(Days::new(1)))
@@ -388,6 +420,11 @@ async fn update_changes_only_given_fields(
         "contract 6: update changes exactly the given fields (None clears)",
     );
     assert_eq!(after.id, id, "contract 6: the record keeps its id");
+    assert_eq!(
+        get(system, &neighbour.employee.code).await,
+        Some(neighbour),
+        "contract 6: an update changes no other record"
+    );
 }
 
 async fn update_of_unknown_id_is_not_found(system: &dyn EmployeeSystem) {
@@ -405,11 +442,12 @@ async fn update_of_unknown_id_is_not_found(system: &dyn EmployeeSystem) {
 
 async fn secrets_never_show(system: &dyn EmployeeSystem, context: &ConformanceContext) {
     let debug = format!("{system:?}");
+    // A real change: an empty update may be a no-op that never reaches the system.
+    let update = EmployeeUpdate {
+        changes: vec![(Field::LastName, Some(FieldValue::Text("誰".into())))],
+    };
     let error = system
-        .update_employee(
-            &RecordId::new("no-such-record-0000"),
-            &EmployeeUpdate::default(),
-        )
+        .update_employee(&RecordId::new("no-such-record-0000"), &update)
         .await
         .err()
         .map(|error| format!("{error} {error:?}"))
