@@ -287,6 +287,10 @@ impl SyncEngineBuilder {
 ///
 /// Cheap to clone; clones share the systems, the store and the running jobs. Background
 /// fetches are spawned on the current Tokio runtime.
+///
+/// One engine (and its clones) guards each report against a second concurrent apply or
+/// resume ([`SyncError::RunInProgress`]). The guard is in memory: separate engines or
+/// processes sharing one store must not apply or resume the same report at once.
 #[derive(Clone)]
 pub struct SyncEngine {
     inner: Arc<Inner>,
