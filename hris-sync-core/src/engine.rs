@@ -23,7 +23,7 @@ use crate::base_date;
 use crate::classify::{classify, TargetRules};
 use crate::clock::{Clock, SystemClock};
 use crate::compare::ComparisonPolicy;
-use crate::error::{ConnectorError, SyncError};
+use crate::error::{ConnectorError, StoreError, SyncError};
 use crate::model::{EmployeeCode, MasterEntry, MasterKind, Placement};
 use crate::report::{
     ChangeKind, Direction, KindCounts, Outcome, ReportEntry, ReportId, ReportSummary, RunStatus,
@@ -288,9 +288,12 @@ impl SyncEngineBuilder {
 /// Cheap to clone; clones share the systems, the store and the running jobs. Background
 /// fetches are spawned on the current Tokio runtime.
 ///
-/// One engine (and its clones) guards each report against a second concurrent apply or
-/// resume ([`SyncError::RunInProgress`]). The guard is in memory: separate engines or
-/// processes sharing one store must not apply or resume the same report at once.
+/// Only one apply or resume of a report runs at a time: within an engine (and its clones)
+/// a second one is refused with [`SyncError::RunInProgress`]; across engines or processes
+/// sharing one store, claiming the run is an atomic step in the store
+/// ([`ReportStore::save_selection`] from AwaitingSync, [`ReportStore::transition`] from
+/// Interrupted), and the loser gets [`SyncError::WrongStatus`]. A run left Syncing by a
+/// process that died is declared so with [`SyncEngine::mark_interrupted`], then resumed.
 #[derive(Clone)]
 pub struct SyncEngine {
     inner: Arc<Inner>,
@@ -661,7 +664,8 @@ impl SyncEngine {
         self.inner
             .store
             .save_selection(&report.summary, &request.placement, &selected)
-            .await?;
+            .await
+            .map_err(|error| claim_lost(error, "awaiting_sync"))?;
         for index in &selected {
             report.entries[*index].outcome = Some(Outcome::Pending);
         }
@@ -671,11 +675,15 @@ impl SyncEngine {
 
     /// Continues an interrupted apply (SPEC R12, R13): only employees without a final
     /// outcome are processed, after a fresh read of the target so nothing is created twice.
-    /// A report left Syncing by a process that ended counts as interrupted.
+    ///
+    /// The run must be Interrupted. A run left Syncing by a process that ended is first
+    /// declared interrupted with [`SyncEngine::mark_interrupted`]. Claiming the run is one
+    /// atomic step in the store, so of two engines resuming the same report only one goes on.
     ///
     /// # Errors
-    /// [`SyncError::NotAdministrator`], [`SyncError::WrongStatus`],
-    /// [`SyncError::RunInProgress`], [`SyncError::MaintenanceWindow`], store failures.
+    /// [`SyncError::NotAdministrator`], [`SyncError::WrongStatus`] (also when another engine
+    /// claimed the run first), [`SyncError::RunInProgress`], [`SyncError::MaintenanceWindow`],
+    /// store failures.
     pub async fn resume(
         &self,
         id: ReportId,
@@ -685,19 +693,56 @@ impl SyncEngine {
         Self::check_actor(actor)?;
         let _running = self.claim(id)?;
         let mut report = self.report(id).await?;
-        expect_status(
-            &report,
-            &[RunStatus::Interrupted, RunStatus::Syncing],
-            "interrupted or syncing",
-        )?;
+        expect_status(&report, &[RunStatus::Interrupted], "interrupted")?;
         let (_, target) = self.sides(report.summary.direction);
         self.check_window(target)?;
+        let read = report.summary.clone();
         report.summary.status = RunStatus::Syncing;
         report.summary.failure = None;
         report.summary.applied_by = Some(actor.clone());
         report.summary.updated_at = self.inner.clock.now();
-        self.inner.store.update_summary(&report.summary).await?;
+        self.inner
+            .store
+            .transition(&read, &report.summary)
+            .await
+            .map_err(|error| claim_lost(error, "interrupted"))?;
         self.run_apply(report, progress).await
+    }
+
+    /// Declares that the process applying a Syncing run has ended (a crash, a deploy, a
+    /// power cut), so that [`SyncEngine::resume`] may continue it. The report is marked
+    /// Interrupted with the reason; no system is called.
+    ///
+    /// Only the operator can know that the other process is gone: the store cannot tell a
+    /// run whose process died from one still running elsewhere. Within this engine a run
+    /// being applied is refused.
+    ///
+    /// # Errors
+    /// [`SyncError::NotAdministrator`], [`SyncError::RunInProgress`],
+    /// [`SyncError::WrongStatus`] unless the run is Syncing, store failures.
+    pub async fn mark_interrupted(
+        &self,
+        id: ReportId,
+        actor: &Actor,
+    ) -> Result<ReportSummary, SyncError> {
+        Self::check_actor(actor)?;
+        let _running = self.claim(id)?;
+        let report = self.report(id).await?;
+        expect_status(&report, &[RunStatus::Syncing], "syncing")?;
+        let read = report.summary;
+        let mut summary = read.clone();
+        summary.status = RunStatus::Interrupted;
+        summary.failure = Some(format!(
+            "declared interrupted by {}: the process applying it ended",
+            actor.id
+        ));
+        summary.updated_at = self.inner.clock.now();
+        self.inner
+            .store
+            .transition(&read, &summary)
+            .await
+            .map_err(|error| claim_lost(error, "syncing"))?;
+        Ok(summary)
     }
 
     async fn run_apply(
@@ -772,6 +817,18 @@ struct Claim {
 impl Drop for Claim {
     fn drop(&mut self) {
         lock(&self.engine.applying).remove(&self.id);
+    }
+}
+
+/// A store's refusal to let this engine claim a run, as the engine reports it.
+fn claim_lost(error: StoreError, expected: &'static str) -> SyncError {
+    match error {
+        StoreError::StatusChanged { id, status } => SyncError::WrongStatus {
+            id,
+            status,
+            expected,
+        },
+        error => error.into(),
     }
 }
 

@@ -230,6 +230,15 @@ pub enum StoreError {
     /// The report does not exist in this store.
     #[error("report {0} not found")]
     NotFound(ReportId),
+    /// The report changed since the caller read it (another engine or process claimed the
+    /// run first); nothing was written.
+    #[error("report {id} changed meanwhile: it is now {status}")]
+    StatusChanged {
+        /// The report.
+        id: ReportId,
+        /// Its status as stored now.
+        status: RunStatus,
+    },
     /// A report with this id is stored already.
     #[error("report {0} exists already")]
     AlreadyExists(ReportId),

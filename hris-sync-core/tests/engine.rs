@@ -773,6 +773,22 @@ async fn r13_a_run_whose_process_died_mid_apply_resumes_from_its_durable_report(
         "the third create was sent but never recorded"
     );
 
+    // Resume takes only an Interrupted run: the operator declares the old process gone.
+    let refused = second.resume(id, &admin(), None).await.unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            SyncError::WrongStatus {
+                status: RunStatus::Syncing,
+                ..
+            }
+        ),
+        "{refused}"
+    );
+    let marked = second.mark_interrupted(id, &admin()).await.unwrap();
+    assert_eq!(marked.status, RunStatus::Interrupted);
+    assert!(marked.failure.unwrap().contains("admin-1"));
+
     let resumed = second.resume(id, &admin(), None).await.unwrap();
     assert_eq!(resumed.summary.status, RunStatus::Completed);
     let counts = resumed.outcome_counts();
@@ -828,6 +844,9 @@ impl<S: ReportStore> ReportStore for DiesOnRecord<S> {
         self.inner
             .save_selection(summary, placement, selected)
             .await
+    }
+    async fn transition(&self, from: &ReportSummary, to: &ReportSummary) -> Result<(), StoreError> {
+        self.inner.transition(from, to).await
     }
     async fn record_outcome(
         &self,
@@ -1146,4 +1165,65 @@ async fn fetched(w: &World) -> ReportId {
 async fn apply_one(w: &World, id: ReportId) -> Result<SyncReport, SyncError> {
     let request = ApplyRequest::new(Selection::codes(["1"])).with_placement(export_placement());
     w.engine.apply(id, request, &admin()).await
+}
+
+/// Two engines (two processes, say) sharing one store: while one applies a report, the
+/// other can neither apply nor resume it (SPEC R11: never a duplicate). The race of two
+/// claims made at the same instant is the store's atomic step, tested by the store contract
+/// (`save_selection_refuses_a_report_no_longer_awaiting_sync`, `transition_claims_only_an_unchanged_summary`).
+#[tokio::test]
+async fn r11_two_engines_sharing_a_store_never_apply_the_same_report_twice() {
+    let hr = InMemorySystem::hr("HR (memory)").with_master(MasterKind::Office, "HQ", "本社");
+    let gated = Arc::new(Gated::new(hr.clone()));
+    let attendance = attendance_system();
+    attendance.insert(person("1", "山田"), export_placement());
+    let store: Arc<dyn ReportStore> = Arc::new(hris_sync_core::MemoryReportStore::new());
+    let engine = |hr: Arc<Gated>| {
+        SyncEngine::builder()
+            .with_hr(hr)
+            .with_attendance(Arc::new(attendance.clone()))
+            .with_store(store.clone())
+            .with_clock(Arc::new(FixedClock::at_japan_time(2025, 6, 2, 10, 30)))
+            .build()
+            .unwrap()
+    };
+    let (first, second) = (engine(gated.clone()), engine(gated.clone()));
+    gated.gate.add_permits(1);
+    let id = first
+        .fetch(Direction::Import, d(2025, 6, 1), &admin())
+        .await
+        .unwrap()
+        .summary
+        .id;
+    let request = ApplyRequest::new(Selection::codes(["1"]))
+        .with_placement(Placement::new().with(MasterKind::Office, "HQ"));
+    let applying = tokio::spawn({
+        let (first, request) = (first.clone(), request.clone());
+        async move { first.apply(id, request, &admin()).await }
+    });
+    // The first engine waits in its fresh read of the target, with the run Syncing.
+    while second.report(id).await.unwrap().summary.status != RunStatus::Syncing {
+        tokio::task::yield_now().await;
+    }
+    let refused = second.apply(id, request, &admin()).await.unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            SyncError::WrongStatus {
+                status: RunStatus::Syncing,
+                ..
+            }
+        ),
+        "{refused}"
+    );
+    let refused = second.resume(id, &admin(), None).await.unwrap_err();
+    assert!(
+        matches!(refused, SyncError::WrongStatus { .. }),
+        "{refused}"
+    );
+
+    gated.gate.add_permits(1);
+    let report = applying.await.unwrap().unwrap();
+    assert_eq!(report.summary.status, RunStatus::Completed);
+    assert_eq!(hr.records().len(), 1, "created once");
 }

@@ -305,9 +305,84 @@ mod contract {
                 .await,
         );
         not_found(store.record_outcome(id, 0, &created(0)).await);
+        not_found(store.transition(&unknown, &unknown).await);
         assert_eq!(store.load(id).await.unwrap(), None);
         assert_eq!(store.summary(id).await.unwrap(), None);
         assert_eq!(store.list(usize::MAX).await.unwrap().len(), 1);
+    }
+
+    /// Contract point 8: only one of two engines can start applying a report.
+    pub(super) async fn save_selection_refuses_a_report_no_longer_awaiting_sync(store: Store) {
+        let mut summary = summary();
+        store.insert(&summary).await.unwrap();
+        store
+            .save_plan(&summary, &masters(), &entries(3))
+            .await
+            .unwrap();
+        summary.status = RunStatus::Syncing;
+        store
+            .save_selection(&summary, &Placement::new(), &[0])
+            .await
+            .unwrap();
+        let second = store
+            .save_selection(
+                &summary,
+                &Placement::new().with(MasterKind::Office, "X"),
+                &[1],
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                second,
+                StoreError::StatusChanged {
+                    status: RunStatus::Syncing,
+                    ..
+                }
+            ),
+            "{second:?}"
+        );
+        let report = store.load(summary.id).await.unwrap().unwrap();
+        assert_eq!(report.placement, Some(Placement::new()), "nothing changed");
+        assert_eq!(
+            outcomes(&*store, summary.id).await,
+            [Some(Outcome::Pending), None, None]
+        );
+    }
+
+    /// Contract point 9: a transition succeeds only on the summary the caller read.
+    pub(super) async fn transition_claims_only_an_unchanged_summary(store: Store) {
+        let read = summary();
+        store.insert(&read).await.unwrap();
+        let mut first = read.clone();
+        first.status = RunStatus::Syncing;
+        first.updated_at += chrono::Duration::seconds(1);
+        first.applied_by = Some(hris_sync_core::Actor::administrator("admin-2"));
+        store.transition(&read, &first).await.unwrap();
+
+        let mut second = read.clone();
+        second.status = RunStatus::Syncing;
+        second.updated_at += chrono::Duration::seconds(2);
+        second.applied_by = Some(hris_sync_core::Actor::administrator("admin-3"));
+        let refused = store.transition(&read, &second).await.unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                StoreError::StatusChanged {
+                    status: RunStatus::Syncing,
+                    ..
+                }
+            ),
+            "{refused:?}"
+        );
+        assert!(!refused.is_retryable());
+        assert_eq!(store.summary(read.id).await.unwrap(), Some(first.clone()));
+        // The same status with another updated_at is a change too.
+        let mut stale = first.clone();
+        stale.updated_at += chrono::Duration::seconds(5);
+        assert!(store.transition(&stale, &second).await.is_err());
+        store.transition(&first, &second).await.unwrap();
+        assert_eq!(store.summary(read.id).await.unwrap(), Some(second));
     }
 
     pub(super) async fn concurrent_record_outcome_loses_nothing(store: Store) {
@@ -458,6 +533,8 @@ macro_rules! contract {
                 insert_of_an_existing_id_fails_and_keeps_the_original,
                 update_summary_replaces_the_header_only,
                 save_plan_stores_entries_masters_and_summary,
+                save_selection_refuses_a_report_no_longer_awaiting_sync,
+                transition_claims_only_an_unchanged_summary,
                 save_plan_replaces_the_entries_stored_before,
                 save_selection_marks_exactly_the_given_indices_pending,
                 save_selection_leaves_other_outcomes_alone,

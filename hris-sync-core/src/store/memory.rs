@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use super::{check_indices, ReportStore};
 use crate::error::StoreError;
 use crate::model::{MasterEntry, MasterKind, Placement};
-use crate::report::{Outcome, ReportEntry, ReportId, ReportSummary, SyncReport};
+use crate::report::{Outcome, ReportEntry, ReportId, ReportSummary, RunStatus, SyncReport};
 
 /// Keeps reports in memory, for tests and short-lived processes; nothing survives the
 /// process. Always compiled; the reference implementation of the [`ReportStore`] contract
@@ -108,12 +108,33 @@ impl ReportStore for MemoryReportStore {
         let report = reports
             .get_mut(&summary.id)
             .ok_or(StoreError::NotFound(summary.id))?;
+        if report.summary.status != RunStatus::AwaitingSync {
+            return Err(StoreError::StatusChanged {
+                id: summary.id,
+                status: report.summary.status,
+            });
+        }
         check_indices(summary.id, report.entries.len(), selected)?;
         report.summary = summary.clone();
         report.placement = Some(placement.clone());
         for &index in selected {
             report.entries[index].outcome = Some(Outcome::Pending);
         }
+        Ok(())
+    }
+
+    async fn transition(&self, from: &ReportSummary, to: &ReportSummary) -> Result<(), StoreError> {
+        let mut reports = self.reports();
+        let report = reports
+            .get_mut(&from.id)
+            .ok_or(StoreError::NotFound(from.id))?;
+        if !super::unchanged_since(from, &report.summary) {
+            return Err(StoreError::StatusChanged {
+                id: from.id,
+                status: report.summary.status,
+            });
+        }
+        report.summary = to.clone();
         Ok(())
     }
 

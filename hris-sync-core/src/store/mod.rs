@@ -41,7 +41,13 @@ pub const RECENT: usize = 10;
 /// 7. An entry index the report does not have fails with [`StoreError::NoSuchEntry`] and
 ///    changes nothing.
 /// 8. [`save_selection`](Self::save_selection) sets [`Outcome::Pending`] on the given
-///    entries and leaves every other entry's outcome as it was.
+///    entries and leaves every other entry's outcome as it was. It succeeds only while the
+///    stored status is [`AwaitingSync`](crate::RunStatus::AwaitingSync); otherwise it fails with
+///    [`StoreError::StatusChanged`] and changes nothing, so of two engines sharing a store
+///    only one can start applying a report.
+/// 9. [`transition`](Self::transition) replaces the summary only while the stored one still
+///    has the status and `updated_at` the caller read; otherwise it fails with
+///    [`StoreError::StatusChanged`] and changes nothing.
 ///
 /// Every store in this crate passes the same contract tests (`tests/store_contract.rs`);
 /// [`MemoryReportStore`] is the reference.
@@ -70,6 +76,11 @@ pub trait ReportStore: Send + Sync + fmt::Debug {
         placement: &Placement,
         selected: &[usize],
     ) -> Result<(), StoreError>;
+
+    /// Replaces a report's summary with `to`, in one atomic step, only if the stored summary
+    /// still has `from`'s status and `updated_at` (optimistic concurrency): how a caller
+    /// claims a run, such as a resume, against other engines sharing the store.
+    async fn transition(&self, from: &ReportSummary, to: &ReportSummary) -> Result<(), StoreError>;
 
     /// Records one entry's outcome.
     async fn record_outcome(
@@ -105,4 +116,9 @@ pub(crate) fn check_indices(id: ReportId, len: usize, indices: &[usize]) -> Resu
         Some(&index) => Err(StoreError::NoSuchEntry { id, index, len }),
         None => Ok(()),
     }
+}
+
+/// Whether `stored` is still the summary a caller read as `from` (contract point 9).
+pub(crate) fn unchanged_since(from: &ReportSummary, stored: &ReportSummary) -> bool {
+    stored.status == from.status && stored.updated_at == from.updated_at
 }

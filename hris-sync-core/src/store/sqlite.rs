@@ -48,7 +48,7 @@ use rusqlite::{
 use super::{check_indices, ReportStore};
 use crate::error::StoreError;
 use crate::model::{MasterEntry, MasterKind, Placement};
-use crate::report::{Outcome, ReportEntry, ReportId, ReportSummary, SyncReport};
+use crate::report::{Outcome, ReportEntry, ReportId, ReportSummary, RunStatus, SyncReport};
 
 /// The schema version this build writes and reads (`PRAGMA user_version`).
 const SCHEMA_VERSION: i64 = 1;
@@ -428,19 +428,29 @@ impl SummaryRow {
 }
 
 /// Begins a write transaction that replaces the report's summary and one more column
-/// (`set`, with `?1` the id and `?2` the value); NotFound when the report does not exist.
+/// (`set`, with `?1` the id and `?2` the value); NotFound when the report does not exist,
+/// StatusChanged when `expected` is given and the stored status differs.
 fn begin_update<'c>(
     connection: &'c mut Connection,
     context: &str,
     id: ReportId,
     row: &SummaryRow,
-    set: &str,
-    value: &str,
+    expected: Option<RunStatus>,
+    (set, value): (&str, &str),
 ) -> Result<Transaction<'c>, StoreError> {
     let fail = |error| db_error(context, error);
     let transaction = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(fail)?;
+    if let Some(expected) = expected {
+        let stored = stored_summary(&transaction, id)?.ok_or(StoreError::NotFound(id))?;
+        if stored.status != expected {
+            return Err(StoreError::StatusChanged {
+                id,
+                status: stored.status,
+            });
+        }
+    }
     if !row.update(&transaction).map_err(fail)? {
         return Err(StoreError::NotFound(id));
     }
@@ -448,6 +458,24 @@ fn begin_update<'c>(
         .execute(set, params![row.id, value])
         .map_err(fail)?;
     Ok(transaction)
+}
+
+/// The stored summary of a report, read inside the caller's transaction.
+fn stored_summary(
+    connection: &Connection,
+    id: ReportId,
+) -> Result<Option<ReportSummary>, StoreError> {
+    let key = id.to_string();
+    connection
+        .prepare_cached("SELECT summary FROM reports WHERE id = ?1")
+        .and_then(|mut select| {
+            select
+                .query_row([&key], |row| row.get::<_, String>(0))
+                .optional()
+        })
+        .map_err(|error| db_error("reading a report summary", error))?
+        .map(|json| decode(&key, "summary", &json))
+        .transpose()
 }
 
 /// The error for an index no entry has (after an update changed no row), or NotFound.
@@ -566,8 +594,8 @@ impl ReportStore for SqliteReportStore {
                 context,
                 id,
                 &row,
-                "UPDATE reports SET masters = ?2 WHERE id = ?1",
-                &masters,
+                None,
+                ("UPDATE reports SET masters = ?2 WHERE id = ?1", &masters),
             )?;
             transaction
                 .execute("DELETE FROM entries WHERE report_id = ?1", [&row.id])
@@ -609,8 +637,11 @@ impl ReportStore for SqliteReportStore {
                 context,
                 id,
                 &row,
-                "UPDATE reports SET placement = ?2 WHERE id = ?1",
-                &placement,
+                Some(RunStatus::AwaitingSync),
+                (
+                    "UPDATE reports SET placement = ?2 WHERE id = ?1",
+                    &placement,
+                ),
             )?;
             {
                 let mut mark = transaction
@@ -627,6 +658,29 @@ impl ReportStore for SqliteReportStore {
                     }
                 }
             }
+            transaction.commit().map_err(fail)
+        })
+        .await
+    }
+
+    async fn transition(&self, from: &ReportSummary, to: &ReportSummary) -> Result<(), StoreError> {
+        let row = SummaryRow::new(to)?;
+        let from = from.clone();
+        self.run("transition", move |connection| {
+            let context = "claiming a report";
+            let fail = |error| db_error(context, error);
+            let transaction = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(fail)?;
+            let stored =
+                stored_summary(&transaction, from.id)?.ok_or(StoreError::NotFound(from.id))?;
+            if !super::unchanged_since(&from, &stored) {
+                return Err(StoreError::StatusChanged {
+                    id: from.id,
+                    status: stored.status,
+                });
+            }
+            row.update(&transaction).map_err(fail)?;
             transaction.commit().map_err(fail)
         })
         .await
@@ -721,20 +775,8 @@ impl ReportStore for SqliteReportStore {
     }
 
     async fn summary(&self, id: ReportId) -> Result<Option<ReportSummary>, StoreError> {
-        self.run("summary", move |connection| {
-            let key = id.to_string();
-            connection
-                .prepare_cached("SELECT summary FROM reports WHERE id = ?1")
-                .and_then(|mut select| {
-                    select
-                        .query_row([&key], |row| row.get::<_, String>(0))
-                        .optional()
-                })
-                .map_err(|error| db_error("reading a report summary", error))?
-                .map(|json| decode(&key, "summary", &json))
-                .transpose()
-        })
-        .await
+        self.run("summary", move |connection| stored_summary(connection, id))
+            .await
     }
 
     async fn list(&self, limit: usize) -> Result<Vec<ReportSummary>, StoreError> {

@@ -28,7 +28,7 @@ pub(crate) fn summary_at(created_at: DateTime<Utc>) -> ReportSummary {
         applied_by: None,
         created_at,
         updated_at: created_at,
-        status: RunStatus::Fetching,
+        status: RunStatus::AwaitingSync,
         failure: None,
         counts: KindCounts::default(),
     }
