@@ -77,7 +77,17 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
         .collect();
     let total = outcomes.iter().filter(|outcome| outcome.is_some()).count();
 
-    let fresh = match target.list_employees(&ListOptions::all_records()).await {
+    // Only creates and updates need the fresh read; Unchanged employees are skipped anyway.
+    let writes_pending = report.entries.iter().any(|entry| {
+        entry.outcome == Some(Outcome::Pending)
+            && matches!(entry.kind, ChangeKind::New | ChangeKind::Changed)
+    });
+    let fresh = if !writes_pending {
+        Ok(Vec::new())
+    } else {
+        target.list_employees(&ListOptions::all_records()).await
+    };
+    let fresh = match fresh {
         Ok(records) => records,
         Err(error) => {
             tracing::warn!(error = %error, "could not re-read the target before writing");
@@ -131,13 +141,12 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
     // Which entry each running task works on, so a task that panicked leaves its entry
     // Pending (a write may have been sent: resume decides after a fresh read).
     let mut running_index: HashMap<tokio::task::Id, usize> = HashMap::new();
-    loop {
-        let next = if stop.is_none() && running.len() < concurrency {
-            jobs.next()
-        } else {
-            None
-        };
-        if let Some(job) = next {
+    let mut spawn_up_to_concurrency = |running: &mut JoinSet<JobResult>,
+                                       running_index: &mut HashMap<tokio::task::Id, usize>,
+                                       stop: &Option<String>,
+                                       failed: bool| {
+        while stop.is_none() && !failed && running.len() < concurrency {
+            let Some(job) = jobs.next() else { break };
             let target = target.clone();
             let placement = placement.clone();
             let policy = policy.clone();
@@ -148,49 +157,75 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
                     .instrument(span),
             );
             running_index.insert(handle.id(), index);
-            continue;
         }
-        let Some(joined) = running.join_next_with_id().await else {
+    };
+    loop {
+        spawn_up_to_concurrency(
+            &mut running,
+            &mut running_index,
+            &stop,
+            store_error.is_some(),
+        );
+        let Some(first) = running.join_next_with_id().await else {
             break;
         };
-        let result = match joined {
-            Ok((task, result)) => {
-                running_index.remove(&task);
-                result
-            }
-            Err(error) => {
-                let entry = running_index
-                    .remove(&error.id())
-                    .map_or_else(|| "an entry".to_owned(), |index| format!("entry {index}"));
-                tracing::error!(%entry, error = %error, "an apply task failed; stopping");
-                stop.get_or_insert_with(|| {
-                    format!("the write of {entry} ended abnormally ({error}); resume re-reads it")
-                });
-                continue;
-            }
-        };
-        if let Some(reason) = result.stop {
-            stop.get_or_insert(reason);
+        // Every write that finished meanwhile is recorded in the same batch.
+        let mut finished = vec![first];
+        while let Some(more) = running.try_join_next_with_id() {
+            finished.push(more);
         }
-        let Some(outcome) = result.outcome else {
+        let mut batch = Vec::with_capacity(finished.len());
+        for joined in finished {
+            let result = match joined {
+                Ok((task, result)) => {
+                    running_index.remove(&task);
+                    result
+                }
+                Err(error) => {
+                    let entry = running_index
+                        .remove(&error.id())
+                        .map_or_else(|| "an entry".to_owned(), |index| format!("entry {index}"));
+                    tracing::error!(%entry, error = %error, "an apply task failed; stopping");
+                    stop.get_or_insert_with(|| {
+                        format!(
+                            "the write of {entry} ended abnormally ({error}); resume re-reads it"
+                        )
+                    });
+                    continue;
+                }
+            };
+            if let Some(reason) = result.stop {
+                stop.get_or_insert(reason);
+            }
+            if let Some(outcome) = result.outcome {
+                batch.push((result.index, outcome));
+            }
+        }
+        if batch.is_empty() || store_error.is_some() {
+            // After a store failure nothing more is recorded: those entries stay Pending
+            // and resume decides about them after a fresh read.
             continue;
-        };
+        }
+        // The next writes go out while this batch is being recorded.
+        spawn_up_to_concurrency(&mut running, &mut running_index, &stop, false);
         // Durable first, then visible: a progress callback never reports an outcome the
         // store does not hold, and a callback that panics cannot lose a recorded write.
-        if let Err(error) = store.record_outcome(id, result.index, &outcome).await {
-            tracing::error!(error = %error, "could not record an outcome; stopping");
+        if let Err(error) = store.record_outcomes(id, &batch).await {
+            tracing::error!(error = %error, "could not record outcomes; stopping");
             stop.get_or_insert_with(|| format!("recording outcomes failed: {error}"));
             store_error.get_or_insert(error.into());
             continue;
         }
-        outcomes[result.index] = Some(outcome);
-        done += 1;
-        if let Some(progress) = &progress {
-            progress(Progress {
-                report: id,
-                done,
-                total,
-            });
+        for (index, outcome) in batch {
+            outcomes[index] = Some(outcome);
+            done += 1;
+            if let Some(progress) = &progress {
+                progress(Progress {
+                    report: id,
+                    done,
+                    total,
+                });
+            }
         }
     }
     if let Some(error) = store_error {

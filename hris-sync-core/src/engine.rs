@@ -43,7 +43,9 @@ pub struct SyncOptions {
     pub prefer_business_name: bool,
     /// Which differences are cosmetic (SPEC B1).
     pub comparison: ComparisonPolicy,
-    /// How many writes apply keeps in flight at once (SPEC P3). At least 1.
+    /// How many writes apply keeps in flight at once (SPEC P3). At least 1. A connector may
+    /// bound its own requests too (the KOT client's `max_concurrency`, 4 by default): the
+    /// concurrency reached is the lower of the two.
     pub apply_concurrency: usize,
     /// How many times a create whose response was lost is sent in all, each after a re-read
     /// by code found nothing (SPEC R11). At least 1.

@@ -702,6 +702,40 @@ async fn b2_preview_lists_the_exact_writes_without_sending() {
 }
 
 #[tokio::test]
+async fn p2_a_selection_of_unchanged_employees_sends_nothing_and_reads_nothing_more() {
+    let w = world();
+    w.hr.insert(person("1", "山田"), Placement::new());
+    w.attendance.insert(person("1", "山田"), export_placement());
+    let report = w
+        .engine
+        .fetch(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap();
+    assert_eq!(report.entries[0].kind, ChangeKind::Unchanged);
+    let report = w
+        .engine
+        .apply(
+            report.summary.id,
+            ApplyRequest::new(Selection::codes(["1"])),
+            &admin(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.summary.status, RunStatus::Completed);
+    assert!(matches!(
+        report.entries[0].outcome,
+        Some(Outcome::Skipped { .. })
+    ));
+    assert_eq!(
+        w.attendance.calls(Operation::List),
+        1,
+        "the fetch's list only"
+    );
+    assert_eq!(w.attendance.calls(Operation::Create), 0);
+    assert_eq!(w.attendance.calls(Operation::Update), 0);
+}
+
+#[tokio::test]
 async fn r10_a_finished_run_cannot_be_applied_twice() {
     let w = world();
     w.hr.insert(person("1", "山田"), Placement::new());

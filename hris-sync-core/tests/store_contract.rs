@@ -385,6 +385,41 @@ mod contract {
         assert_eq!(store.summary(read.id).await.unwrap(), Some(second));
     }
 
+    pub(super) async fn record_outcomes_records_a_batch(store: Store) {
+        let mut summary = summary();
+        store.insert(&summary).await.unwrap();
+        store
+            .save_plan(&summary, &masters(), &entries(4))
+            .await
+            .unwrap();
+        summary.status = RunStatus::Syncing;
+        store
+            .save_selection(&summary, &Placement::new(), &[0, 1, 2, 3])
+            .await
+            .unwrap();
+        store
+            .record_outcomes(summary.id, &[(3, created(3)), (1, created(1))])
+            .await
+            .unwrap();
+        assert_eq!(
+            outcomes(&*store, summary.id).await,
+            [
+                Some(Outcome::Pending),
+                Some(created(1)),
+                Some(Outcome::Pending),
+                Some(created(3))
+            ]
+        );
+        let error = store
+            .record_outcomes(summary.id, &[(9, created(9))])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, StoreError::NoSuchEntry { index: 9, .. }),
+            "{error}"
+        );
+    }
+
     pub(super) async fn concurrent_record_outcome_loses_nothing(store: Store) {
         const ENTRIES: usize = 300;
         let summary = summary();
@@ -534,6 +569,7 @@ macro_rules! contract {
                 update_summary_replaces_the_header_only,
                 save_plan_stores_entries_masters_and_summary,
                 save_selection_refuses_a_report_no_longer_awaiting_sync,
+                record_outcomes_records_a_batch,
                 transition_claims_only_an_unchanged_summary,
                 save_plan_replaces_the_entries_stored_before,
                 save_selection_marks_exactly_the_given_indices_pending,

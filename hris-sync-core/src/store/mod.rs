@@ -90,6 +90,22 @@ pub trait ReportStore: Send + Sync + fmt::Debug {
         outcome: &Outcome,
     ) -> Result<(), StoreError>;
 
+    /// Records several entries' outcomes, as apply does when several writes finished
+    /// together. Each outcome is recorded atomically; when the call fails, the outcomes it
+    /// did not record are left as they were (apply then treats them as still Pending). The
+    /// default records them one after another; a store whose commits are costly records the
+    /// whole batch in one step, as the SQLite store does with one transaction.
+    async fn record_outcomes(
+        &self,
+        id: ReportId,
+        outcomes: &[(usize, Outcome)],
+    ) -> Result<(), StoreError> {
+        for (index, outcome) in outcomes {
+            self.record_outcome(id, *index, outcome).await?;
+        }
+        Ok(())
+    }
+
     /// Reads a whole report.
     async fn load(&self, id: ReportId) -> Result<Option<SyncReport>, StoreError>;
 

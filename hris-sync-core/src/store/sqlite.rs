@@ -692,19 +692,44 @@ impl ReportStore for SqliteReportStore {
         index: usize,
         outcome: &Outcome,
     ) -> Result<(), StoreError> {
-        let outcome = encode("an outcome", outcome)?;
-        self.run("record_outcome", move |connection| {
+        self.record_outcomes(id, &[(index, outcome.clone())]).await
+    }
+
+    /// One transaction for the whole batch: one sync to disk however many outcomes it holds.
+    async fn record_outcomes(
+        &self,
+        id: ReportId,
+        outcomes: &[(usize, Outcome)],
+    ) -> Result<(), StoreError> {
+        let rows = outcomes
+            .iter()
+            .map(|(index, outcome)| Ok((*index, encode("an outcome", outcome)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.run("record_outcomes", move |connection| {
             let key = id.to_string();
-            // One row, found through the primary key: the cost does not depend on the
-            // report's size. A single statement is its own transaction.
-            let changed = connection
-                .prepare_cached("UPDATE entries SET outcome = ?3 WHERE report_id = ?1 AND idx = ?2")
-                .and_then(|mut update| update.execute(params![key, sql_index(index), outcome]))
-                .map_err(|error| db_error("recording an outcome", error))?;
-            if changed == 0 {
-                return Err(missing_entry(connection, id, &key, index)?);
+            let fail = |error| db_error("recording outcomes", error);
+            let transaction = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(fail)?;
+            {
+                // One row per outcome, found through the primary key: the cost does not
+                // depend on the report's size.
+                let mut update = transaction
+                    .prepare_cached(
+                        "UPDATE entries SET outcome = ?3 WHERE report_id = ?1 AND idx = ?2",
+                    )
+                    .map_err(fail)?;
+                for (index, outcome) in &rows {
+                    let changed = update
+                        .execute(params![key, sql_index(*index), outcome])
+                        .map_err(fail)?;
+                    if changed == 0 {
+                        // Dropping the transaction rolls the whole batch back.
+                        return Err(missing_entry(&transaction, id, &key, *index)?);
+                    }
+                }
             }
-            Ok(())
+            transaction.commit().map_err(fail)
         })
         .await
     }
