@@ -9,8 +9,8 @@ use chrono::{Days, Months, NaiveDate};
 use hris_sync_core::retry::Idempotency;
 use hris_sync_core::{
     AttendanceConnector, ConnectorError, Employee, EmployeeCode, EmployeeRecord, EmployeeSystem,
-    EmployeeUpdate, Field, ListOptions, MasterEntry, MasterKind, Placement, RecordId, Side,
-    SystemInfo,
+    EmployeeUpdate, Field, FieldValue, ListOptions, MasterEntry, MasterKind, Placement, RecordId,
+    Side, SystemInfo,
 };
 use reqwest::Method;
 use serde_json::Value;
@@ -31,12 +31,50 @@ const DUPLICATE_WORDS: [&str; 4] = ["既に", "重複", "already", "duplicate"];
 ///
 /// Implements [`EmployeeSystem`] and [`AttendanceConnector`]; see the crate docs for how each
 /// operation maps to the API.
+///
+/// # What the client remembers
+///
+/// For every record it reads (list or get), creates or updates, the client remembers the
+/// record's code and its whole `emailAddresses` list, by key: one small entry per record,
+/// kept as long as the client. An email update needs that list, because the API replaces
+/// `emailAddresses` as a whole and only the first address belongs to the sync (the others are
+/// kept). The sync engine lists every target record just before it writes, so an email update
+/// is one `PUT` built from that list; only for a record this client never saw (or one whose
+/// last write has an unknown result) does it read the record first, by code or in the list.
+///
+/// The trade-off is staleness: the remembered list is as old as this client's last read of
+/// that record (in a sync, apply's re-read moments before; for a long-lived client used on
+/// its own, possibly much older). An address added in the vendor's screens after that read is
+/// overwritten by the `PUT`. Reading first narrows that window but does not close it — the API
+/// has no conditional `PUT`, so the read-modify-write is never atomic. A caller that updates
+/// without a fresh list can call [`get_employee`](EmployeeSystem::get_employee) first, which
+/// refreshes the remembered list.
 pub struct KotClient {
     transport: Transport,
     info: SystemInfo,
-    /// Employee codes by key, remembered from every record read or created, so an email
-    /// update can read the record's current addresses by code.
-    codes: Mutex<HashMap<RecordId, EmployeeCode>>,
+    /// What the client last saw of each record, by key (see the type's docs).
+    seen: Mutex<HashMap<RecordId, Seen>>,
+}
+
+/// What a client last saw of one record.
+#[derive(Clone, Debug)]
+struct Seen {
+    /// The employee code, for reading the record again (`GET /employees/{code}`).
+    code: EmployeeCode,
+    /// Every address, in order, as last read or written; `None` after a write of them whose
+    /// result is unknown, so the next email update reads them again.
+    addresses: Option<Vec<String>>,
+}
+
+/// The `emailAddresses` a request body sends, if it sends them.
+fn sent_addresses(body: &Value) -> Option<Vec<String>> {
+    let addresses = body.get("emailAddresses")?.as_array()?;
+    Some(
+        addresses
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_owned))
+            .collect(),
+    )
 }
 
 impl KotClient {
@@ -48,7 +86,7 @@ impl KotClient {
         Self {
             transport,
             info,
-            codes: Mutex::new(HashMap::new()),
+            seen: Mutex::new(HashMap::new()),
         }
     }
 
@@ -93,11 +131,22 @@ impl KotClient {
         Ok(())
     }
 
-    fn remember(&self, record: &EmployeeRecord) {
-        self.codes
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(record.id.clone(), record.employee.code.clone());
+    fn seen(&self) -> std::sync::MutexGuard<'_, HashMap<RecordId, Seen>> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Remembers the code and addresses of records just read.
+    fn remember(&self, read: &[WireEmployee]) {
+        let mut seen = self.seen();
+        for wire in read {
+            seen.insert(
+                RecordId::new(wire.key.clone()),
+                Seen {
+                    code: EmployeeCode::new(wire.code.clone()),
+                    addresses: Some(wire.email_addresses().to_vec()),
+                },
+            );
+        }
     }
 
     fn records(
@@ -105,12 +154,9 @@ impl KotClient {
         operation: &str,
         wire: Vec<WireEmployee>,
     ) -> Result<Vec<EmployeeRecord>, ConnectorError> {
-        let records = wire
-            .into_iter()
+        wire.into_iter()
             .map(|w| w.into_record(&self.transport.brand, operation))
-            .collect::<Result<Vec<_>, _>>()?;
-        records.iter().for_each(|r| self.remember(r));
-        Ok(records)
+            .collect()
     }
 
     async fn get(
@@ -143,30 +189,39 @@ impl KotClient {
         let reply = self
             .get(OP, &["employees"], &Self::employee_query(date))
             .await?;
-        decode(&self.transport.brand, OP, &reply.body)
+        let wire: Vec<WireEmployee> = decode(&self.transport.brand, OP, &reply.body)?;
+        self.remember(&wire);
+        Ok(wire)
     }
 
     async fn fetch_one(&self, code: &EmployeeCode) -> Result<Option<WireEmployee>, ConnectorError> {
         const OP: &str = "get_employee";
         let query = Self::employee_query(self.as_of_for_all_records());
         match self.get(OP, &["employees", code.as_str()], &query).await {
-            Ok(reply) => decode(&self.transport.brand, OP, &reply.body).map(Some),
+            Ok(reply) => {
+                let wire: WireEmployee = decode(&self.transport.brand, OP, &reply.body)?;
+                self.remember(std::slice::from_ref(&wire));
+                Ok(Some(wire))
+            }
             Err(ConnectorError::NotFound { .. }) => Ok(None),
             Err(error) => Err(error),
         }
     }
 
-    /// The current addresses of the record `id`: one read by code (the code remembered from
-    /// an earlier read), or one list of every record when the key is not known or its code
-    /// changed since.
+    /// The addresses of the record `id`: the remembered ones when this client has seen them
+    /// (no request), else one read by code (the code remembered from an earlier read), or one
+    /// list of every record when the key was never seen or its code changed since. Every
+    /// read remembers what it found.
     async fn current_addresses(&self, id: &RecordId) -> Result<Vec<String>, ConnectorError> {
-        let known = self
-            .codes
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(id)
-            .cloned();
-        if let Some(code) = known {
+        let known = self.seen().get(id).cloned();
+        if let Some(Seen {
+            addresses: Some(addresses),
+            ..
+        }) = known
+        {
+            return Ok(addresses);
+        }
+        if let Some(Seen { code, .. }) = known {
             if let Some(wire) = self.fetch_one(&code).await? {
                 if wire.key == id.as_str() {
                     return Ok(wire.email_addresses().to_vec());
@@ -315,13 +370,22 @@ impl EmployeeSystem for KotClient {
         };
         let wire: WireEmployee = decode(&self.transport.brand, OP, &reply.body)?;
         let record = wire.into_record(&self.transport.brand, OP)?;
-        self.remember(&record);
+        // A new record holds exactly the addresses it was created with (the answer may leave
+        // `emailAddresses` out, as it does every property not asked for).
+        self.seen().insert(
+            record.id.clone(),
+            Seen {
+                code: record.employee.code.clone(),
+                addresses: Some(sent_addresses(&body).unwrap_or_default()),
+            },
+        );
         Ok(record)
     }
 
     /// `PUT /employees/{key}?updateDate=<today>` with the changed properties only. An email
-    /// change first reads the record's current addresses (one extra request) so the other
-    /// addresses are kept.
+    /// change sends the whole address list with the first replaced and the others kept: the
+    /// list remembered from this client's last read or write of the record, or — for a record
+    /// it never saw — one read first (see [`KotClient`] for the staleness trade-off).
     async fn update_employee(
         &self,
         id: &RecordId,
@@ -352,7 +416,25 @@ impl EmployeeSystem for KotClient {
             idempotency: Idempotency::Idempotent,
         };
         // The answer (the whole employee) is not needed: a PUT that was answered 2xx applied.
-        self.transport.send(&call).await.map(drop)
+        let result = self.transport.send(&call).await.map(drop);
+        let sent = sent_addresses(&body);
+        let code = match update.value(Field::Code) {
+            Some(Some(FieldValue::Text(code))) => Some(EmployeeCode::new(code.clone())),
+            _ => None,
+        };
+        if let Some(seen) = self.seen().get_mut(id) {
+            match (&result, sent) {
+                // Applied: the record now holds what was sent.
+                (Ok(()), Some(sent)) => seen.addresses = Some(sent),
+                // Maybe applied, maybe not: read the addresses again before the next change.
+                (Err(_), Some(_)) => seen.addresses = None,
+                (_, None) => {}
+            }
+            if let (Ok(()), Some(code)) = (&result, code) {
+                seen.code = code;
+            }
+        }
+        result
     }
 
     /// `GET /divisions` or `GET /working-types`; offices are an HR-side list (empty here).
