@@ -1055,24 +1055,7 @@ async fn r10_a_second_apply_of_a_running_report_is_refused() {
     let attendance = attendance_system();
     attendance.insert(person("1", "山田"), export_placement());
     let engine = engine_with_hr(gated.clone(), &attendance);
-    // Import: the HR side is the target; its list answers the plan's read only.
-    gated.gate.add_permits(1);
-    let id = engine
-        .fetch(Direction::Import, d(2025, 6, 1), &admin())
-        .await
-        .unwrap()
-        .summary
-        .id;
-    let request = ApplyRequest::new(Selection::codes(["1"]))
-        .with_placement(Placement::new().with(MasterKind::Office, "HQ"));
-    let first = tokio::spawn({
-        let (engine, request) = (engine.clone(), request.clone());
-        async move { engine.apply(id, request, &admin()).await }
-    });
-    // The first apply waits in its fresh read of the target, with the run Syncing.
-    while engine.report(id).await.unwrap().summary.status != RunStatus::Syncing {
-        tokio::task::yield_now().await;
-    }
+    let (id, request, first) = apply_held_in_its_target_read(&engine, &gated).await;
     let second = engine.apply(id, request, &admin()).await.unwrap_err();
     assert!(
         matches!(second, SyncError::RunInProgress(run) if run == id),
@@ -1222,23 +1205,7 @@ async fn r11_two_engines_sharing_a_store_never_apply_the_same_report_twice() {
             .unwrap()
     };
     let (first, second) = (engine(gated.clone()), engine(gated.clone()));
-    gated.gate.add_permits(1);
-    let id = first
-        .fetch(Direction::Import, d(2025, 6, 1), &admin())
-        .await
-        .unwrap()
-        .summary
-        .id;
-    let request = ApplyRequest::new(Selection::codes(["1"]))
-        .with_placement(Placement::new().with(MasterKind::Office, "HQ"));
-    let applying = tokio::spawn({
-        let (first, request) = (first.clone(), request.clone());
-        async move { first.apply(id, request, &admin()).await }
-    });
-    // The first engine waits in its fresh read of the target, with the run Syncing.
-    while second.report(id).await.unwrap().summary.status != RunStatus::Syncing {
-        tokio::task::yield_now().await;
-    }
+    let (id, request, applying) = apply_held_in_its_target_read(&first, &gated).await;
     let refused = second.apply(id, request, &admin()).await.unwrap_err();
     assert!(
         matches!(
@@ -1260,4 +1227,34 @@ async fn r11_two_engines_sharing_a_store_never_apply_the_same_report_twice() {
     let report = applying.await.unwrap().unwrap();
     assert_eq!(report.summary.status, RunStatus::Completed);
     assert_eq!(hr.records().len(), 1, "created once");
+}
+
+/// Fetches an import of employee "1" (the HR side, gated, is the target), then starts its
+/// apply in a task and returns once the run is Syncing: the apply is then held in its fresh
+/// read of the target until the test adds a permit to the gate.
+async fn apply_held_in_its_target_read(
+    engine: &SyncEngine,
+    gated: &Gated,
+) -> (
+    ReportId,
+    ApplyRequest,
+    tokio::task::JoinHandle<Result<SyncReport, SyncError>>,
+) {
+    gated.gate.add_permits(1); // the plan's read of the target
+    let id = engine
+        .fetch(Direction::Import, d(2025, 6, 1), &admin())
+        .await
+        .unwrap()
+        .summary
+        .id;
+    let request = ApplyRequest::new(Selection::codes(["1"]))
+        .with_placement(Placement::new().with(MasterKind::Office, "HQ"));
+    let applying = tokio::spawn({
+        let (engine, request) = (engine.clone(), request.clone());
+        async move { engine.apply(id, request, &admin()).await }
+    });
+    while engine.report(id).await.unwrap().summary.status != RunStatus::Syncing {
+        tokio::task::yield_now().await;
+    }
+    (id, request, applying)
 }
