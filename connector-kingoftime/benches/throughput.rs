@@ -508,7 +508,8 @@ fn main() {
     println!();
     println!(
         "Report store: each engine row's outcomes recorded again right after its apply, one \
-         `record_outcome` after another as apply's loop awaits them (one per write):"
+         `record_outcome` after another (apply itself records the outcomes that finish \
+         together in one `record_outcomes` batch, while the next writes are in flight):"
     );
     println!();
     println!(
