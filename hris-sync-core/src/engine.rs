@@ -412,7 +412,12 @@ impl SyncEngine {
         );
         tokio::spawn(
             async move {
-                let job = tokio::spawn(engine.clone().fetch_in_background(summary.clone()));
+                let job = tokio::spawn(
+                    engine
+                        .clone()
+                        .fetch_in_background(summary.clone())
+                        .in_current_span(),
+                );
                 if let Err(error) = job.await {
                     // A system (or the store) panicked: record the run as Failed instead of
                     // leaving it in Fetching for ever.
@@ -550,32 +555,45 @@ impl SyncEngine {
 
         let prefer_business_name =
             summary.direction == Direction::Export && self.inner.options.prefer_business_name;
-        let policy = &self.inner.options.comparison;
-        let enrolled: Vec<_> = source_records
-            .into_iter()
-            .map(|record| record.employee)
-            .filter(|employee| employee.is_enrolled_on(summary.base_date))
-            .map(|employee| {
-                let mut sent = if prefer_business_name {
-                    employee.with_business_name_preferred()
-                } else {
-                    crate::model::Employee {
-                        business_name: None,
-                        ..employee
-                    }
-                };
-                policy.prepare_outgoing(&mut sent);
-                sent
-            })
-            .collect();
-        let entries = classify(
-            enrolled,
-            &target_records,
-            TargetRules {
-                required_on_create: &target.info().required_on_create,
-                policy,
-            },
-        );
+        let policy = self.inner.options.comparison;
+        let base_date = summary.base_date;
+        let required_on_create = target.info().required_on_create.clone();
+        // Classifying 100,000 employees takes a noticeable fraction of a second of CPU:
+        // off the async workers, so an embedding server keeps answering meanwhile.
+        let entries = tokio::task::spawn_blocking(move || {
+            let enrolled: Vec<_> = source_records
+                .into_iter()
+                .map(|record| record.employee)
+                .filter(|employee| employee.is_enrolled_on(base_date))
+                .map(|employee| {
+                    let mut sent = if prefer_business_name {
+                        employee.with_business_name_preferred()
+                    } else {
+                        crate::model::Employee {
+                            business_name: None,
+                            ..employee
+                        }
+                    };
+                    policy.prepare_outgoing(&mut sent);
+                    sent
+                })
+                .collect();
+            classify(
+                enrolled,
+                &target_records,
+                TargetRules {
+                    required_on_create: &required_on_create,
+                    policy: &policy,
+                },
+            )
+        })
+        .await
+        // A panic in classification goes on as a panic of the fetch job, which the job's
+        // watcher records as a Failed run.
+        .unwrap_or_else(|error| match error.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(error) => panic!("classification was cancelled: {error}"),
+        });
         Ok((masters, entries))
     }
 
