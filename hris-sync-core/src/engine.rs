@@ -295,7 +295,7 @@ impl SyncEngineBuilder {
 /// sharing one store, claiming the run is an atomic step in the store
 /// ([`ReportStore::save_selection`] from AwaitingSync, [`ReportStore::transition`] from
 /// Interrupted), and the loser gets [`SyncError::WrongStatus`]. A run left Syncing by a
-/// process that died is declared so with [`SyncEngine::mark_interrupted`], then resumed.
+/// process that died is declared so with [`SyncEngine::mark_abandoned`], then resumed.
 #[derive(Clone)]
 pub struct SyncEngine {
     inner: Arc<Inner>,
@@ -697,7 +697,7 @@ impl SyncEngine {
     /// outcome are processed, after a fresh read of the target so nothing is created twice.
     ///
     /// The run must be Interrupted. A run left Syncing by a process that ended is first
-    /// declared interrupted with [`SyncEngine::mark_interrupted`]. Claiming the run is one
+    /// declared abandoned with [`SyncEngine::mark_abandoned`]. Claiming the run is one
     /// atomic step in the store, so of two engines resuming the same report only one goes on.
     ///
     /// # Errors
@@ -729,31 +729,51 @@ impl SyncEngine {
         self.run_apply(report, progress).await
     }
 
-    /// Declares that the process applying a Syncing run has ended (a crash, a deploy, a
-    /// power cut), so that [`SyncEngine::resume`] may continue it. The report is marked
-    /// Interrupted with the reason; no system is called.
+    /// Declares that the process working on a run has ended (a crash, a deploy, a power
+    /// cut), so the run does not stay in progress for ever: a Fetching run becomes Failed
+    /// (start a new run; nothing was written), a Syncing run becomes Interrupted (continue it
+    /// with [`SyncEngine::resume`]). The reason names the actor; no system is called.
     ///
     /// Only the operator can know that the other process is gone: the store cannot tell a
-    /// run whose process died from one still running elsewhere. Within this engine a run
-    /// being applied is refused.
+    /// run whose process died from one still running elsewhere. A run this engine is
+    /// fetching or applying is refused. (Should a fetch declared abandoned still be alive,
+    /// its plan may yet arrive and make the run AwaitingSync again: harmless, since nothing
+    /// is written before an apply.)
     ///
     /// # Errors
     /// [`SyncError::NotAdministrator`], [`SyncError::RunInProgress`],
-    /// [`SyncError::WrongStatus`] unless the run is Syncing, store failures.
-    pub async fn mark_interrupted(
+    /// [`SyncError::WrongStatus`] unless the run is Fetching or Syncing, store failures.
+    pub async fn mark_abandoned(
         &self,
         id: ReportId,
         actor: &Actor,
     ) -> Result<ReportSummary, SyncError> {
         Self::check_actor(actor)?;
         let _running = self.claim(id)?;
-        let report = self.report(id).await?;
-        expect_status(&report, &[RunStatus::Syncing], "syncing")?;
-        let read = report.summary;
+        if lock(&self.inner.fetches).contains_key(&id) {
+            return Err(SyncError::RunInProgress(id));
+        }
+        let read = self
+            .inner
+            .store
+            .summary(id)
+            .await?
+            .ok_or(SyncError::ReportNotFound(id))?;
+        let (status, work) = match read.status {
+            RunStatus::Fetching => (RunStatus::Failed, "fetching"),
+            RunStatus::Syncing => (RunStatus::Interrupted, "applying"),
+            status => {
+                return Err(SyncError::WrongStatus {
+                    id,
+                    status,
+                    expected: "fetching or syncing",
+                })
+            }
+        };
         let mut summary = read.clone();
-        summary.status = RunStatus::Interrupted;
+        summary.status = status;
         summary.failure = Some(format!(
-            "declared interrupted by {}: the process applying it ended",
+            "declared abandoned by {}: the process {work} it ended",
             actor.id
         ));
         summary.updated_at = self.inner.clock.now();
@@ -761,7 +781,7 @@ impl SyncEngine {
             .store
             .transition(&read, &summary)
             .await
-            .map_err(|error| claim_lost(error, "syncing"))?;
+            .map_err(|error| claim_lost(error, "fetching or syncing"))?;
         Ok(summary)
     }
 

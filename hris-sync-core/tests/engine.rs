@@ -808,7 +808,7 @@ async fn r13_a_run_whose_process_died_mid_apply_resumes_from_its_durable_report(
         ),
         "{refused}"
     );
-    let marked = second.mark_interrupted(id, &admin()).await.unwrap();
+    let marked = second.mark_abandoned(id, &admin()).await.unwrap();
     assert_eq!(marked.status, RunStatus::Interrupted);
     assert!(marked.failure.unwrap().contains("admin-1"));
 
@@ -1246,4 +1246,56 @@ async fn apply_held_in_its_target_read(
         tokio::task::yield_now().await;
     }
     (id, request, applying)
+}
+
+/// A run whose fetching process died would stay Fetching for ever: the operator declares it
+/// abandoned and it ends Failed. A fetch running in this engine cannot be declared so.
+#[tokio::test]
+async fn r4_a_fetch_whose_process_died_is_declared_abandoned_and_ends_failed() {
+    let hr = InMemorySystem::hr("HR (memory)").with_master(MasterKind::Office, "HQ", "本社");
+    hr.insert(person("1", "山田"), Placement::new());
+    let gated = Arc::new(Gated::new(hr));
+    let store: Arc<dyn ReportStore> = Arc::new(hris_sync_core::MemoryReportStore::new());
+    let engine = || {
+        SyncEngine::builder()
+            .with_hr(gated.clone())
+            .with_attendance(Arc::new(attendance_system()))
+            .with_store(store.clone())
+            .with_clock(Arc::new(FixedClock::at_japan_time(2025, 6, 2, 10, 30)))
+            .build()
+            .unwrap()
+    };
+    // The first "process" starts a fetch that never gets its source list.
+    let first = engine();
+    let id = first
+        .start(Direction::Export, d(2025, 6, 1), &admin())
+        .await
+        .unwrap();
+    let refused = first.mark_abandoned(id, &admin()).await.unwrap_err();
+    assert!(
+        matches!(refused, SyncError::RunInProgress(run) if run == id),
+        "{refused}"
+    );
+
+    // A second one, sharing the store, is told by the operator that the first is gone.
+    let second = engine();
+    let marked = second.mark_abandoned(id, &admin()).await.unwrap();
+    assert_eq!(marked.status, RunStatus::Failed);
+    assert!(marked.failure.unwrap().contains("fetching"));
+    assert_eq!(
+        second.report(id).await.unwrap().summary.status,
+        RunStatus::Failed
+    );
+    let again = second.mark_abandoned(id, &admin()).await.unwrap_err();
+    assert!(
+        matches!(
+            again,
+            SyncError::WrongStatus {
+                status: RunStatus::Failed,
+                ..
+            }
+        ),
+        "{again}"
+    );
+    gated.gate.add_permits(2);
 }
