@@ -6,11 +6,9 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
 use connector_kingoftime::emulator::{EmulatedEmployee, KotEmulator};
 use connector_kingoftime::{Brand, KingOfTime, KotClient, KotClientBuilder};
 use hris_sync_core::{Clock, FixedClock, MaintenanceWindows, SystemClock};
-use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, DIVISIONS, EMPLOYMENT_TYPES};
 use crate::error::Failure;
@@ -85,61 +83,6 @@ impl FromStr for Vendor {
     }
 }
 
-/// One attendance employee as the demo keeps it on disk (the emulator's stored values).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct SavedEmployee {
-    key: String,
-    code: String,
-    last_name: Option<String>,
-    first_name: Option<String>,
-    last_name_phonetics: Option<String>,
-    first_name_phonetics: Option<String>,
-    gender: Option<String>,
-    birth_date: Option<NaiveDate>,
-    hired_date: Option<NaiveDate>,
-    resignation_date: Option<NaiveDate>,
-    email_addresses: Vec<String>,
-    division_code: String,
-    type_code: String,
-}
-
-impl From<EmulatedEmployee> for SavedEmployee {
-    fn from(e: EmulatedEmployee) -> Self {
-        Self {
-            key: e.key,
-            code: e.code,
-            last_name: e.last_name,
-            first_name: e.first_name,
-            last_name_phonetics: e.last_name_phonetics,
-            first_name_phonetics: e.first_name_phonetics,
-            gender: e.gender,
-            birth_date: e.birth_date,
-            hired_date: e.hired_date,
-            resignation_date: e.resignation_date,
-            email_addresses: e.email_addresses,
-            division_code: e.division_code,
-            type_code: e.type_code,
-        }
-    }
-}
-
-impl From<SavedEmployee> for EmulatedEmployee {
-    fn from(saved: SavedEmployee) -> Self {
-        let mut e = EmulatedEmployee::new(saved.code, saved.division_code, saved.type_code);
-        e.key = saved.key;
-        e.last_name = saved.last_name;
-        e.first_name = saved.first_name;
-        e.last_name_phonetics = saved.last_name_phonetics;
-        e.first_name_phonetics = saved.first_name_phonetics;
-        e.gender = saved.gender;
-        e.birth_date = saved.birth_date;
-        e.hired_date = saved.hired_date;
-        e.resignation_date = saved.resignation_date;
-        e.email_addresses = saved.email_addresses;
-        e
-    }
-}
-
 /// The attendance side of a run.
 #[derive(Debug)]
 pub struct Attendance {
@@ -209,12 +152,12 @@ impl Attendance {
         for (code, name) in EMPLOYMENT_TYPES {
             emulator.add_working_type(code, name);
         }
-        let saved: Option<Vec<SavedEmployee>> = data.load(&data.attendance_path(vendor))?;
+        let saved: Option<Vec<EmulatedEmployee>> = data.load(&data.attendance_path(vendor))?;
         let seeded = saved.is_none();
         match saved {
             Some(employees) => {
                 for employee in employees {
-                    emulator.insert(employee.into());
+                    emulator.insert(employee);
                 }
             }
             None => {
@@ -289,11 +232,6 @@ impl Attendance {
         let Some(emulator) = &self.emulator else {
             return Ok(());
         };
-        let employees: Vec<SavedEmployee> = emulator
-            .employees()
-            .into_iter()
-            .map(SavedEmployee::from)
-            .collect();
-        data.save(&data.attendance_path(self.vendor), &employees)
+        data.save(&data.attendance_path(self.vendor), &emulator.employees())
     }
 }

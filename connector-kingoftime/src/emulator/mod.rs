@@ -177,8 +177,9 @@ impl Fault {
     }
 }
 
-/// One employee as the emulator stores it (the wire values, before mapping).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One employee as the emulator stores it (the wire values, before mapping). Serialisable,
+/// so an emulator's employees can be saved and loaded again (the examples do).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct EmulatedEmployee {
     /// The opaque key (generated).
