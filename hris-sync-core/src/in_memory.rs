@@ -51,8 +51,7 @@ pub enum Fault {
     Refuse(String),
 }
 
-/// One stored record: the data, its placement, and addresses beyond the first that the sync
-/// must leave alone.
+/// One stored record: its id, the data, and the placement it was created with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct StoredRecord {
     id: RecordId,
