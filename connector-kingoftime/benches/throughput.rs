@@ -307,17 +307,35 @@ async fn measure(settings: Settings, row: Row) -> Measured {
     finish(&emulator, wall, None)
 }
 
-/// What one `record_outcome` costs on this store right after the apply: each selected
-/// entry's outcome recorded again, one call after another, as apply's loop does.
+/// What recording one outcome costs on this store right after the apply: the run claimed
+/// again, then each selected entry's outcome recorded again, one `record_progress` call
+/// after another.
 async fn probe_store(store: &dyn ReportStore, report: &SyncReport) -> StoreTime {
+    let claim = hris_sync_core::ClaimToken::new();
+    let now = chrono::Utc::now();
+    let claimed = hris_sync_core::ReportSummary {
+        status: hris_sync_core::RunStatus::Syncing,
+        lease: Some(hris_sync_core::Lease {
+            token: claim,
+            holder: "throughput bench".into(),
+            renewed_at: now,
+            expires_at: now + chrono::Duration::hours(1),
+        }),
+        ..report.summary.clone()
+    };
+    store.transition(&report.summary, &claimed).await.unwrap();
     let mut time = StoreTime::default();
     for (index, entry) in report.entries.iter().enumerate() {
         let Some(outcome) = &entry.outcome else {
             continue;
         };
+        let batch = hris_sync_core::ProgressBatch {
+            intents: Vec::new(),
+            outcomes: vec![(index, outcome.clone())],
+        };
         let started = Instant::now();
         store
-            .record_outcome(report.summary.id, index, outcome)
+            .record_progress(report.summary.id, claim, &batch)
             .await
             .unwrap();
         let elapsed = started.elapsed();
@@ -328,7 +346,7 @@ async fn probe_store(store: &dyn ReportStore, report: &SyncReport) -> StoreTime 
     time
 }
 
-/// Calls of `record_outcome`: count, total and longest time.
+/// Calls of `record_progress` with one outcome: count, total and longest time.
 #[derive(Clone, Copy, Debug, Default)]
 struct StoreTime {
     calls: usize,
@@ -508,7 +526,7 @@ fn main() {
     println!();
     println!(
         "Report store: each engine row's outcomes recorded again right after its apply, one \
-         `record_outcome` after another (apply itself records the outcomes that finish \
+         `record_progress` call after another (apply itself records the outcomes that finish \
          together in one `record_outcomes` batch, while the next writes are in flight):"
     );
     println!();

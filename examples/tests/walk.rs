@@ -5,7 +5,7 @@ use std::path::Path;
 
 use connector_kingoftime::emulator::{Endpoint, KotEmulator};
 use connector_kingoftime::KingOfTime;
-use hris_sync_core::store::{ReportStore, RECENT};
+use hris_sync_core::store::{ReportQuery, ReportStore, RECENT};
 use hris_sync_core::{Direction, KindCounts, MaintenanceWindows, RunStatus, SqliteReportStore};
 use hris_sync_examples::args::Args;
 use hris_sync_examples::state::DataDir;
@@ -20,7 +20,7 @@ fn args(direction: Direction, dir: &Path, more: &[&str]) -> Args {
 
 async fn latest(dir: &Path) -> Vec<hris_sync_core::ReportSummary> {
     let store = SqliteReportStore::open(dir.join("reports.sqlite")).unwrap();
-    store.list(RECENT).await.unwrap()
+    store.list(&ReportQuery::latest(RECENT)).await.unwrap()
 }
 
 fn counts(new: usize, changed: usize, unchanged: usize, invalid: usize) -> KindCounts {

@@ -131,6 +131,7 @@ pub fn classify(
             employee,
             target_id: record.map(|record| record.id.clone()),
             outcome: None,
+            intent: None,
         });
     }
     entries

@@ -242,6 +242,16 @@ pub enum StoreError {
     /// A report with this id is stored already.
     #[error("report {0} exists already")]
     AlreadyExists(ReportId),
+    /// The caller no longer holds the claim on this run (its lease expired and the run was
+    /// declared abandoned, taken over, or ended); nothing was written. An applier that gets
+    /// this stops sending at once.
+    #[error("report {id}: this engine's claim on the run is no longer valid ({now})")]
+    ClaimLost {
+        /// The report.
+        id: ReportId,
+        /// What the store holds now (the status, and the holder of the current claim).
+        now: String,
+    },
     /// The report has no entry at this index.
     #[error("report {id} has no entry {index} (it has {len})")]
     NoSuchEntry {
@@ -325,6 +335,22 @@ pub enum SyncError {
     /// Another apply of this report is running in this engine.
     #[error("sync report {0} is being applied already")]
     RunInProgress(ReportId),
+    /// The run is Syncing under a lease that is still being renewed: its applier looks
+    /// alive, so it is not declared abandoned.
+    #[error(
+        "sync report {id} is being applied by {holder} (lease renewed {renewed_secs_ago} s ago, \
+         expires in {expires_in_secs} s); stop it with stop(), or wait for the lease to expire"
+    )]
+    LeaseHeld {
+        /// The report.
+        id: ReportId,
+        /// Who holds the lease.
+        holder: String,
+        /// Seconds since the last renewal.
+        renewed_secs_ago: i64,
+        /// Seconds until the lease expires.
+        expires_in_secs: i64,
+    },
     /// Nothing was selected (SPEC R6).
     #[error("no employee selected")]
     EmptySelection,
@@ -376,7 +402,9 @@ impl SyncError {
     /// maintenance window that will end.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::MaintenanceWindow { .. } | Self::RunInProgress(_) => true,
+            Self::MaintenanceWindow { .. } | Self::RunInProgress(_) | Self::LeaseHeld { .. } => {
+                true
+            }
             Self::Connector { source, .. } => {
                 source.is_retryable() || matches!(source, ConnectorError::MaintenanceWindow { .. })
             }

@@ -1,7 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod actor;
-mod apply;
+mod applier;
 pub mod base_date;
 pub mod classify;
 pub mod clock;
@@ -22,8 +22,8 @@ pub use actor::{Actor, Role};
 pub use clock::{japan, Clock, FixedClock, SystemClock};
 pub use compare::{ComparisonPolicy, Validation};
 pub use engine::{
-    ApplyRequest, PlannedWrite, Progress, ProgressFn, Selection, SyncEngine, SyncEngineBuilder,
-    SyncOptions,
+    ApplyHandle, ApplyRequest, PlannedWrite, Progress, ProgressFn, Selection, SyncEngine,
+    SyncEngineBuilder, SyncOptions,
 };
 pub use error::{BoxError, ConnectorError, StoreError, SyncError};
 pub use in_memory::InMemorySystem;
@@ -32,12 +32,13 @@ pub use model::{
     Gender, MasterEntry, MasterKind, Placement, RecordId,
 };
 pub use report::{
-    ChangeKind, Direction, FieldDifference, InvalidReason, KindCounts, Outcome, OutcomeCounts,
-    ReportEntry, ReportId, ReportSummary, RunStatus, SyncReport, Warning,
+    ChangeKind, ClaimToken, Direction, FieldDifference, InvalidReason, KindCounts, Lease, Outcome,
+    OutcomeCounts, ReportEntry, ReportId, ReportSummary, RunStatus, SyncReport, Warning,
+    WriteIntent,
 };
 #[cfg(feature = "sqlite")]
 pub use store::SqliteReportStore;
-pub use store::{MemoryReportStore, ReportStore};
+pub use store::{MemoryReportStore, ProgressBatch, ReportQuery, ReportStore};
 pub use system::{
     AttendanceConnector, EmployeeSystem, EmployeeUpdate, HrSystem, ListOptions, Side, SystemInfo,
 };

@@ -109,6 +109,9 @@ pub enum RunStatus {
     CompletedWithErrors,
     /// The run failed as a whole (see the report's failure).
     Failed,
+    /// Never applied, and put aside by an administrator (a dry run, a refused selection):
+    /// kept for audit, left out of "recent" unless asked for.
+    Discarded,
 }
 
 impl RunStatus {
@@ -116,7 +119,10 @@ impl RunStatus {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            RunStatus::Completed | RunStatus::CompletedWithErrors | RunStatus::Failed
+            RunStatus::Completed
+                | RunStatus::CompletedWithErrors
+                | RunStatus::Failed
+                | RunStatus::Discarded
         )
     }
 
@@ -130,6 +136,7 @@ impl RunStatus {
             RunStatus::Completed => "completed",
             RunStatus::CompletedWithErrors => "completed_with_errors",
             RunStatus::Failed => "failed",
+            RunStatus::Discarded => "discarded",
         }
     }
 
@@ -143,6 +150,7 @@ impl RunStatus {
             RunStatus::Completed,
             RunStatus::CompletedWithErrors,
             RunStatus::Failed,
+            RunStatus::Discarded,
         ]
         .into_iter()
         .find(|status| status.name() == name)
@@ -315,6 +323,21 @@ impl fmt::Display for Outcome {
     }
 }
 
+/// A write this run is about to send for one entry, recorded durably *before* it goes out
+/// (SPEC S5), so that after a crash resume can tell "this run sent it" from "someone else
+/// did": a New employee found in the target with a `Create` intent was created by this run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "intent", rename_all = "snake_case")]
+pub enum WriteIntent {
+    /// A create of the entry's employee.
+    Create,
+    /// An update of these fields of the matched record.
+    Update {
+        /// The fields sent.
+        fields: Vec<Field>,
+    },
+}
+
 /// One listed source employee: its classification, differences, warnings, and — once
 /// selected — its outcome.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -335,6 +358,10 @@ pub struct ReportEntry {
     pub target_id: Option<RecordId>,
     /// The outcome; `None` when not selected.
     pub outcome: Option<Outcome>,
+    /// The last write this run recorded before sending it (see [`WriteIntent`]); `None` when
+    /// none was sent.
+    #[serde(default)]
+    pub intent: Option<WriteIntent>,
 }
 
 impl ReportEntry {
@@ -428,6 +455,53 @@ impl OutcomeCounts {
     }
 }
 
+/// Identifies one claim on a run: the token an applying engine holds while it works on a
+/// report. Every write the applier makes to the report is conditional on still holding it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ClaimToken(Uuid);
+
+impl ClaimToken {
+    /// A fresh token.
+    pub fn new() -> Self {
+        Self(Uuid::now_v7())
+    }
+}
+
+impl Default for ClaimToken {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for ClaimToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The lease an applying engine holds on a Syncing run (SPEC S5). It renews the lease while
+/// it runs; a run whose lease has expired can be declared abandoned and taken over, and the
+/// old holder's writes are then refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    /// The claim.
+    pub token: ClaimToken,
+    /// Who holds it: the engine's instance name (process and host), for the administrator.
+    pub holder: String,
+    /// When the holder last renewed it.
+    pub renewed_at: DateTime<Utc>,
+    /// Until when it holds without another renewal.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Lease {
+    /// Whether the lease still holds at `now`.
+    pub fn is_fresh_at(&self, now: DateTime<Utc>) -> bool {
+        now < self.expires_at
+    }
+}
+
 /// A report's header: everything but the entries. What listings return.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportSummary {
@@ -455,6 +529,13 @@ pub struct ReportSummary {
     pub failure: Option<String>,
     /// Counts per change kind (zero while fetching).
     pub counts: KindCounts,
+    /// The applying engine's lease while the run is Syncing.
+    #[serde(default)]
+    pub lease: Option<Lease>,
+    /// Who asked a Syncing run to stop, when somebody did: the applier stops sending at its
+    /// next lease renewal (see `SyncEngine::stop`).
+    #[serde(default)]
+    pub stop_requested: Option<String>,
 }
 
 /// A whole report: header, what the run fetched for validation, and every entry.

@@ -106,6 +106,38 @@ impl RetryPolicy {
         self.max_retries
     }
 
+    /// The waits between attempts, in order: at most [`max_retries`](Self::max_retries) of
+    /// them, growing exponentially (with jitter when on). For callers that decide
+    /// themselves when to try again, such as the engine re-sending a create after a read by
+    /// code found it absent.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use hris_sync_core::retry::RetryPolicy;
+    /// let policy = RetryPolicy::default()
+    ///     .with_jitter(false)
+    ///     .with_initial_backoff(Duration::from_millis(100))
+    ///     .with_max_retries(3);
+    /// let waits: Vec<_> = policy.backoff().collect();
+    /// assert_eq!(waits, [100, 200, 400].map(Duration::from_millis));
+    /// ```
+    pub fn backoff(&self) -> impl Iterator<Item = Duration> + Send + 'static {
+        self.builder().build()
+    }
+
+    fn builder(&self) -> ExponentialBuilder {
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.initial_backoff)
+            .with_max_delay(self.max_backoff)
+            .with_factor(self.multiplier)
+            .with_max_times(self.max_retries);
+        if self.jitter {
+            backoff.with_jitter()
+        } else {
+            backoff
+        }
+    }
+
     /// Whether `error` is worth another attempt for a request of this idempotency.
     pub fn should_retry(&self, error: &ConnectorError, idempotency: Idempotency) -> bool {
         match idempotency {
@@ -132,17 +164,9 @@ impl RetryPolicy {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, ConnectorError>>,
     {
-        let mut backoff = ExponentialBuilder::default()
-            .with_min_delay(self.initial_backoff)
-            .with_max_delay(self.max_backoff)
-            .with_factor(self.multiplier)
-            .with_max_times(self.max_retries);
-        if self.jitter {
-            backoff = backoff.with_jitter();
-        }
         let mut attempt_number = 1_usize;
         attempt
-            .retry(backoff.build())
+            .retry(self.builder().build())
             .when(|error| self.should_retry(error, idempotency))
             .adjust(|error, wait| {
                 // Past the last retry `wait` is None: stop, whatever Retry-After says.

@@ -12,9 +12,9 @@ use hris_sync_core::{
     RunStatus, Selection, SyncEngine, SyncError, SyncOptions,
 };
 use hris_sync_core::{
-    ConnectorError, EmployeeCode, EmployeeRecord, EmployeeSystem, EmployeeUpdate, HrSystem,
-    ListOptions, MasterEntry, RecordId, ReportEntry, ReportId, ReportStore, ReportSummary,
-    StoreError, SyncReport, SystemInfo,
+    ClaimToken, ConnectorError, EmployeeCode, EmployeeRecord, EmployeeSystem, EmployeeUpdate,
+    HrSystem, ListOptions, MasterEntry, ProgressBatch, RecordId, ReportEntry, ReportId,
+    ReportQuery, ReportStore, ReportSummary, StoreError, SyncReport, SystemInfo,
 };
 use tokio::sync::Semaphore;
 
@@ -808,6 +808,10 @@ async fn r13_a_run_whose_process_died_mid_apply_resumes_from_its_durable_report(
         ),
         "{refused}"
     );
+    // The dead applier's lease is still fresh: not declared abandoned yet.
+    let held = second.mark_abandoned(id, &admin()).await.unwrap_err();
+    assert!(matches!(held, SyncError::LeaseHeld { .. }), "{held}");
+    clock.advance(Duration::seconds(61));
     let marked = second.mark_abandoned(id, &admin()).await.unwrap();
     assert_eq!(marked.status, RunStatus::Interrupted);
     assert!(marked.failure.unwrap().contains("admin-1"));
@@ -815,7 +819,11 @@ async fn r13_a_run_whose_process_died_mid_apply_resumes_from_its_durable_report(
     let resumed = second.resume(id, &admin(), None).await.unwrap();
     assert_eq!(resumed.summary.status, RunStatus::Completed);
     let counts = resumed.outcome_counts();
-    assert_eq!((counts.created, counts.skipped, counts.pending), (7, 1, 0));
+    assert_eq!(
+        (counts.created, counts.skipped, counts.pending),
+        (8, 0, 0),
+        "S5: the create sent before the crash is reported as this run's"
+    );
     assert_eq!(
         attendance.calls(Operation::Create),
         8,
@@ -871,12 +879,16 @@ impl<S: ReportStore> ReportStore for DiesOnRecord<S> {
     async fn transition(&self, from: &ReportSummary, to: &ReportSummary) -> Result<(), StoreError> {
         self.inner.transition(from, to).await
     }
-    async fn record_outcome(
+    async fn record_progress(
         &self,
         id: ReportId,
-        index: usize,
-        outcome: &Outcome,
+        claim: ClaimToken,
+        batch: &ProgressBatch,
     ) -> Result<(), StoreError> {
+        // Batches of intents alone go through: the store dies when recording outcomes.
+        if batch.outcomes.is_empty() {
+            return self.inner.record_progress(id, claim, batch).await;
+        }
         let call = self.recorded.fetch_add(1, Ordering::SeqCst) + 1;
         if self.dies_at == 0 {
             return Err(StoreError::Backend {
@@ -885,9 +897,26 @@ impl<S: ReportStore> ReportStore for DiesOnRecord<S> {
             });
         }
         if call == self.dies_at {
-            panic!("simulated crash before recording outcome {call}");
+            panic!("simulated crash before recording outcome batch {call}");
         }
-        self.inner.record_outcome(id, index, outcome).await
+        self.inner.record_progress(id, claim, batch).await
+    }
+    async fn renew_lease(
+        &self,
+        id: ReportId,
+        claim: ClaimToken,
+        renewed_at: chrono::DateTime<chrono::Utc>,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<String>, StoreError> {
+        self.inner
+            .renew_lease(id, claim, renewed_at, expires_at)
+            .await
+    }
+    async fn request_stop(&self, id: ReportId, by: &str) -> Result<(), StoreError> {
+        self.inner.request_stop(id, by).await
+    }
+    async fn finish(&self, claim: ClaimToken, summary: &ReportSummary) -> Result<(), StoreError> {
+        self.inner.finish(claim, summary).await
     }
     async fn load(&self, id: ReportId) -> Result<Option<SyncReport>, StoreError> {
         self.inner.load(id).await
@@ -895,8 +924,8 @@ impl<S: ReportStore> ReportStore for DiesOnRecord<S> {
     async fn summary(&self, id: ReportId) -> Result<Option<ReportSummary>, StoreError> {
         self.inner.summary(id).await
     }
-    async fn list(&self, limit: usize) -> Result<Vec<ReportSummary>, StoreError> {
-        self.inner.list(limit).await
+    async fn list(&self, query: &ReportQuery) -> Result<Vec<ReportSummary>, StoreError> {
+        self.inner.list(query).await
     }
 }
 
@@ -1086,10 +1115,11 @@ async fn r11_a_failed_read_back_leaves_the_employee_pending_and_resume_decides()
 
     let resumed = w.engine.resume(id, &admin(), None).await.unwrap();
     assert_eq!(resumed.summary.status, RunStatus::Completed);
-    assert!(matches!(
-        resumed.entries[0].outcome,
-        Some(Outcome::Skipped { .. })
-    ));
+    assert!(
+        matches!(resumed.entries[0].outcome, Some(Outcome::Created { .. })),
+        "S5: the create this run sent is its own: {:?}",
+        resumed.entries[0].outcome
+    );
     assert_eq!(w.attendance.calls(Operation::Create), 1);
     assert_eq!(w.attendance.records().len(), 1, "exactly one record");
 }

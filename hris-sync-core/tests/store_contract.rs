@@ -7,12 +7,16 @@ mod store_support;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use hris_sync_core::store::{ReportStore, RECENT};
+use hris_sync_core::store::{ProgressBatch, ReportQuery, ReportStore, RECENT};
 use hris_sync_core::{
-    ChangeKind, KindCounts, MasterKind, Outcome, Placement, RecordId, ReportId, RunStatus,
-    StoreError, SyncReport,
+    ChangeKind, ClaimToken, Field, KindCounts, MasterKind, Outcome, Placement, RecordId, ReportId,
+    RunStatus, StoreError, SyncReport, WriteIntent,
 };
-use store_support::{at, created, entries, masters, summary, summary_at};
+use store_support::{at, created, entries, masters, record, select, summary, summary_at, syncing};
+
+fn all() -> ReportQuery {
+    ReportQuery::latest(usize::MAX).with_discarded(true)
+}
 
 type Store = Arc<dyn ReportStore>;
 
@@ -49,7 +53,7 @@ mod contract {
         );
         assert!(!error.is_retryable());
         assert_eq!(store.summary(original.id).await.unwrap(), Some(original));
-        assert_eq!(store.list(usize::MAX).await.unwrap().len(), 1);
+        assert_eq!(store.list(&all()).await.unwrap().len(), 1);
     }
 
     pub(super) async fn update_summary_replaces_the_header_only(store: Store) {
@@ -161,16 +165,14 @@ mod contract {
             .save_plan(&summary, &masters(), &entries(6))
             .await
             .unwrap();
+        // A first selection that does not claim the run (the summary stays AwaitingSync),
+        // then the claiming one.
         store
             .save_selection(&summary, &Placement::new(), &[1, 2])
             .await
             .unwrap();
-        store
-            .record_outcome(summary.id, 2, &created(2))
-            .await
-            .unwrap();
-        store
-            .save_selection(&summary, &Placement::new(), &[4])
+        let (summary, claim) = select(&*store, &summary, &[4]).await;
+        record(&*store, summary.id, claim, 2, created(2))
             .await
             .unwrap();
         let outcomes = outcomes(&*store, summary.id).await;
@@ -209,7 +211,7 @@ mod contract {
         assert_eq!(store.load(summary.id).await.unwrap().unwrap(), before);
     }
 
-    pub(super) async fn record_outcome_changes_only_that_entry(store: Store) {
+    pub(super) async fn record_progress_changes_only_that_entry(store: Store) {
         let summary = summary();
         store.insert(&summary).await.unwrap();
         store
@@ -217,16 +219,15 @@ mod contract {
             .await
             .unwrap();
         let selected: Vec<usize> = (0..12).collect();
-        store
-            .save_selection(&summary, &Placement::new(), &selected)
-            .await
-            .unwrap();
+        let (summary, claim) = select(&*store, &summary, &selected).await;
         let before = store.load(summary.id).await.unwrap().unwrap();
 
         let outcome = Outcome::Updated {
             fields: vec![hris_sync_core::Field::Email],
         };
-        store.record_outcome(summary.id, 7, &outcome).await.unwrap();
+        record(&*store, summary.id, claim, 7, outcome.clone())
+            .await
+            .unwrap();
 
         let mut expected = before.clone();
         expected.entries[7].outcome = Some(outcome.clone());
@@ -236,22 +237,24 @@ mod contract {
         let failed = Outcome::Failed {
             reason: "E000007: the vendor answered 400".into(),
         };
-        store.record_outcome(summary.id, 7, &failed).await.unwrap();
+        record(&*store, summary.id, claim, 7, failed.clone())
+            .await
+            .unwrap();
         expected.entries[7].outcome = Some(failed);
         assert_eq!(store.load(summary.id).await.unwrap().unwrap(), expected);
     }
 
-    pub(super) async fn record_outcome_of_an_unknown_index_fails(store: Store) {
+    pub(super) async fn record_progress_of_an_unknown_index_fails(store: Store) {
         let summary = summary();
         store.insert(&summary).await.unwrap();
         store
             .save_plan(&summary, &masters(), &entries(3))
             .await
             .unwrap();
+        let (summary, claim) = select(&*store, &summary, &[0]).await;
         let before = store.load(summary.id).await.unwrap().unwrap();
         for index in [3, usize::MAX] {
-            let error = store
-                .record_outcome(summary.id, index, &created(index))
+            let error = record(&*store, summary.id, claim, index, created(index))
                 .await
                 .unwrap_err();
             assert!(
@@ -273,18 +276,50 @@ mod contract {
         }
         summaries.sort_by_key(|summary| std::cmp::Reverse((summary.created_at, summary.id)));
 
-        let recent = store.list(RECENT).await.unwrap();
+        let recent = store.list(&ReportQuery::latest(RECENT)).await.unwrap();
         assert_eq!(recent.len(), RECENT);
         assert_eq!(recent, summaries[..RECENT]);
-        assert_eq!(store.list(usize::MAX).await.unwrap(), summaries);
-        assert_eq!(store.list(3).await.unwrap(), summaries[..3]);
-        assert!(store.list(0).await.unwrap().is_empty());
+        assert_eq!(store.list(&all()).await.unwrap(), summaries);
+        let three = ReportQuery::latest(3);
+        assert_eq!(store.list(&three).await.unwrap(), summaries[..3]);
+        assert_eq!(
+            store.list(&three.with_offset(3)).await.unwrap(),
+            summaries[3..6]
+        );
+        assert_eq!(
+            store.list(&three.with_offset(12)).await.unwrap(),
+            summaries[12..]
+        );
+        assert!(store
+            .list(&ReportQuery::latest(0))
+            .await
+            .unwrap()
+            .is_empty());
 
         // A changed creation time moves the report.
         let mut oldest = summaries.last().unwrap().clone();
         oldest.created_at = at(100);
         store.update_summary(&oldest).await.unwrap();
-        assert_eq!(store.list(1).await.unwrap(), vec![oldest]);
+        assert_eq!(
+            store.list(&ReportQuery::latest(1)).await.unwrap(),
+            vec![oldest.clone()]
+        );
+
+        // Discarded runs are listed only when asked for.
+        let mut discarded = oldest.clone();
+        discarded.status = RunStatus::Discarded;
+        store.transition(&oldest, &discarded).await.unwrap();
+        assert_eq!(
+            store.list(&ReportQuery::latest(1)).await.unwrap(),
+            summaries[..1]
+        );
+        assert_eq!(
+            store
+                .list(&ReportQuery::latest(1).with_discarded(true))
+                .await
+                .unwrap(),
+            vec![discarded]
+        );
     }
 
     pub(super) async fn unknown_ids_are_not_found(store: Store) {
@@ -304,11 +339,19 @@ mod contract {
                 .save_selection(&unknown, &Placement::new(), &[0])
                 .await,
         );
-        not_found(store.record_outcome(id, 0, &created(0)).await);
+        not_found(record(&*store, id, ClaimToken::new(), 0, created(0)).await);
         not_found(store.transition(&unknown, &unknown).await);
+        not_found(store.request_stop(id, "admin-1").await);
+        not_found(store.finish(ClaimToken::new(), &unknown).await);
+        not_found(
+            store
+                .renew_lease(id, ClaimToken::new(), at(0), at(60))
+                .await
+                .map(|_| ()),
+        );
         assert_eq!(store.load(id).await.unwrap(), None);
         assert_eq!(store.summary(id).await.unwrap(), None);
-        assert_eq!(store.list(usize::MAX).await.unwrap().len(), 1);
+        assert_eq!(store.list(&all()).await.unwrap().len(), 1);
     }
 
     /// Contract point 8: only one of two engines can start applying a report.
@@ -385,24 +428,32 @@ mod contract {
         assert_eq!(store.summary(read.id).await.unwrap(), Some(second));
     }
 
-    pub(super) async fn record_outcomes_records_a_batch(store: Store) {
-        let mut summary = summary();
+    pub(super) async fn record_progress_records_intents_and_outcomes_together(store: Store) {
+        let summary = summary();
         store.insert(&summary).await.unwrap();
         store
             .save_plan(&summary, &masters(), &entries(4))
             .await
             .unwrap();
-        summary.status = RunStatus::Syncing;
+        let (summary, claim) = select(&*store, &summary, &[0, 1, 2, 3]).await;
+        let update = WriteIntent::Update {
+            fields: vec![Field::Email],
+        };
+        let batch = ProgressBatch {
+            intents: vec![(0, WriteIntent::Create), (2, update.clone())],
+            outcomes: vec![(3, created(3)), (1, created(1))],
+        };
         store
-            .save_selection(&summary, &Placement::new(), &[0, 1, 2, 3])
+            .record_progress(summary.id, claim, &batch)
             .await
             .unwrap();
-        store
-            .record_outcomes(summary.id, &[(3, created(3)), (1, created(1))])
-            .await
-            .unwrap();
+        let report = store.load(summary.id).await.unwrap().unwrap();
         assert_eq!(
-            outcomes(&*store, summary.id).await,
+            report
+                .entries
+                .iter()
+                .map(|e| e.outcome.clone())
+                .collect::<Vec<_>>(),
             [
                 Some(Outcome::Pending),
                 Some(created(1)),
@@ -410,17 +461,133 @@ mod contract {
                 Some(created(3))
             ]
         );
+        assert_eq!(
+            report
+                .entries
+                .iter()
+                .map(|e| e.intent.clone())
+                .collect::<Vec<_>>(),
+            [Some(WriteIntent::Create), None, Some(update), None]
+        );
+        // One bad index refuses the whole batch.
+        let bad = ProgressBatch {
+            intents: vec![(1, WriteIntent::Create)],
+            outcomes: vec![(0, created(0)), (9, created(9))],
+        };
         let error = store
-            .record_outcomes(summary.id, &[(9, created(9))])
+            .record_progress(summary.id, claim, &bad)
             .await
             .unwrap_err();
         assert!(
             matches!(error, StoreError::NoSuchEntry { index: 9, .. }),
             "{error}"
         );
+        assert_eq!(store.load(summary.id).await.unwrap().unwrap(), report);
     }
 
-    pub(super) async fn concurrent_record_outcome_loses_nothing(store: Store) {
+    /// Contract point 10: only the holder of the current claim records, renews or finishes.
+    pub(super) async fn claimed_calls_refuse_a_caller_without_the_claim(store: Store) {
+        let summary = summary();
+        store.insert(&summary).await.unwrap();
+        store
+            .save_plan(&summary, &masters(), &entries(3))
+            .await
+            .unwrap();
+        let stranger = ClaimToken::new();
+        let claim_lost = |result: Result<(), StoreError>| {
+            assert!(
+                matches!(result, Err(StoreError::ClaimLost { .. })),
+                "{result:?}"
+            );
+        };
+        // Not claimed at all yet.
+        claim_lost(record(&*store, summary.id, stranger, 0, created(0)).await);
+
+        let (claimed, claim) = select(&*store, &summary, &[0, 1, 2]).await;
+        let before = store.load(summary.id).await.unwrap().unwrap();
+        claim_lost(record(&*store, summary.id, stranger, 0, created(0)).await);
+        claim_lost(
+            store
+                .renew_lease(summary.id, stranger, at(10), at(70))
+                .await
+                .map(|_| ()),
+        );
+        let mut ended = claimed.clone();
+        ended.status = RunStatus::Completed;
+        ended.lease = None;
+        claim_lost(store.finish(stranger, &ended).await);
+        assert_eq!(store.load(summary.id).await.unwrap().unwrap(), before);
+
+        // Another engine declares the run abandoned and takes it over: the old claim is dead.
+        let mut abandoned = claimed.clone();
+        abandoned.status = RunStatus::Interrupted;
+        abandoned.lease = None;
+        store.transition(&claimed, &abandoned).await.unwrap();
+        claim_lost(record(&*store, summary.id, claim, 0, created(0)).await);
+        let (taken, new_claim) = syncing(&abandoned);
+        store.transition(&abandoned, &taken).await.unwrap();
+        claim_lost(record(&*store, summary.id, claim, 0, created(0)).await);
+        claim_lost(store.finish(claim, &ended).await);
+        record(&*store, summary.id, new_claim, 0, created(0))
+            .await
+            .unwrap();
+        store.finish(new_claim, &ended).await.unwrap();
+        assert_eq!(store.summary(summary.id).await.unwrap(), Some(ended));
+        // After finish the claim is gone too.
+        claim_lost(record(&*store, summary.id, new_claim, 1, created(1)).await);
+    }
+
+    /// Contract point 11: a stop request reaches the holder at its next renewal, and a
+    /// renewal changes nothing but the lease's times.
+    pub(super) async fn stop_requests_reach_the_holder_through_renewal(store: Store) {
+        let summary = summary();
+        store.insert(&summary).await.unwrap();
+        store
+            .save_plan(&summary, &masters(), &entries(2))
+            .await
+            .unwrap();
+        let refused = store.request_stop(summary.id, "admin-2").await.unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                StoreError::StatusChanged {
+                    status: RunStatus::AwaitingSync,
+                    ..
+                }
+            ),
+            "{refused:?}"
+        );
+        let (claimed, claim) = select(&*store, &summary, &[0, 1]).await;
+        assert_eq!(
+            store
+                .renew_lease(summary.id, claim, at(20), at(80))
+                .await
+                .unwrap(),
+            None
+        );
+        let mut expected = claimed.clone();
+        let lease = expected.lease.as_mut().unwrap();
+        lease.renewed_at = at(20);
+        lease.expires_at = at(80);
+        assert_eq!(
+            store.summary(summary.id).await.unwrap(),
+            Some(expected.clone())
+        );
+
+        store.request_stop(summary.id, "admin-2").await.unwrap();
+        expected.stop_requested = Some("admin-2".into());
+        assert_eq!(store.summary(summary.id).await.unwrap(), Some(expected));
+        assert_eq!(
+            store
+                .renew_lease(summary.id, claim, at(40), at(100))
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("admin-2")
+        );
+    }
+
+    pub(super) async fn concurrent_record_progress_loses_nothing(store: Store) {
         const ENTRIES: usize = 300;
         let summary = summary();
         store.insert(&summary).await.unwrap();
@@ -428,25 +595,24 @@ mod contract {
             .save_plan(&summary, &masters(), &entries(ENTRIES))
             .await
             .unwrap();
-        let all: Vec<usize> = (0..ENTRIES).collect();
-        store
-            .save_selection(&summary, &Placement::new(), &all)
-            .await
-            .unwrap();
+        let every: Vec<usize> = (0..ENTRIES).collect();
+        let (summary, claim) = select(&*store, &summary, &every).await;
 
         // Outcomes from many tasks, interleaved with summary updates and other reports.
         let mut tasks = tokio::task::JoinSet::new();
         for index in 0..ENTRIES {
             let store = store.clone();
-            let mut header = summary.clone();
+            let header = summary.clone();
             tasks.spawn(async move {
-                store
-                    .record_outcome(header.id, index, &created(index))
+                record(&*store, header.id, claim, index, created(index))
                     .await
                     .unwrap();
                 if index.is_multiple_of(50) {
-                    header.updated_at = at(i64::try_from(index).unwrap());
-                    store.update_summary(&header).await.unwrap();
+                    let renewed_at = at(i64::try_from(index).unwrap());
+                    store
+                        .renew_lease(header.id, claim, renewed_at, at(1_000))
+                        .await
+                        .unwrap();
                     store.insert(&summary_at(at(-1))).await.unwrap();
                 }
             });
@@ -461,7 +627,7 @@ mod contract {
             assert_eq!(outcome, Some(created(index)), "entry {index}");
         }
         assert_eq!(
-            store.list(usize::MAX).await.unwrap().len(),
+            store.list(&all()).await.unwrap().len(),
             1 + ENTRIES.div_ceil(50)
         );
     }
@@ -475,27 +641,26 @@ mod contract {
                 .save_plan(summary, &masters(), &entries(4))
                 .await
                 .unwrap();
-            store
-                .save_selection(summary, &Placement::new(), &[0, 1, 2, 3])
-                .await
-                .unwrap();
         }
-        store
-            .record_outcome(
-                first.id,
-                1,
-                &Outcome::Created {
-                    id: RecordId::new("only-first"),
-                },
-            )
-            .await
-            .unwrap();
+        let (_, claim) = select(&*store, &first, &[0, 1, 2, 3]).await;
+        select(&*store, &second, &[0, 1, 2, 3]).await;
+        record(
+            &*store,
+            first.id,
+            claim,
+            1,
+            Outcome::Created {
+                id: RecordId::new("only-first"),
+            },
+        )
+        .await
+        .unwrap();
         let second_outcomes = outcomes(&*store, second.id).await;
         assert!(second_outcomes
             .iter()
             .all(|outcome| outcome == &Some(Outcome::Pending)));
         let ids: BTreeSet<ReportId> = store
-            .list(usize::MAX)
+            .list(&all())
             .await
             .unwrap()
             .into_iter()
@@ -569,17 +734,19 @@ macro_rules! contract {
                 update_summary_replaces_the_header_only,
                 save_plan_stores_entries_masters_and_summary,
                 save_selection_refuses_a_report_no_longer_awaiting_sync,
-                record_outcomes_records_a_batch,
+                record_progress_records_intents_and_outcomes_together,
+                claimed_calls_refuse_a_caller_without_the_claim,
+                stop_requests_reach_the_holder_through_renewal,
                 transition_claims_only_an_unchanged_summary,
                 save_plan_replaces_the_entries_stored_before,
                 save_selection_marks_exactly_the_given_indices_pending,
                 save_selection_leaves_other_outcomes_alone,
                 save_selection_of_an_unknown_index_changes_nothing,
-                record_outcome_changes_only_that_entry,
-                record_outcome_of_an_unknown_index_fails,
+                record_progress_changes_only_that_entry,
+                record_progress_of_an_unknown_index_fails,
                 list_is_newest_first_and_honours_the_limit,
                 unknown_ids_are_not_found,
-                concurrent_record_outcome_loses_nothing,
+                concurrent_record_progress_loses_nothing,
                 reports_are_kept_apart,
             );
         )*

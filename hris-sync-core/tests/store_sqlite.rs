@@ -9,9 +9,13 @@ mod store_support;
 
 use std::path::Path;
 
-use hris_sync_core::store::{ReportStore, SqliteReportStore};
-use hris_sync_core::{Outcome, Placement, RunStatus, StoreError};
-use store_support::{created, entries, masters, summary};
+use hris_sync_core::store::{ReportQuery, ReportStore, SqliteReportStore};
+use hris_sync_core::{Outcome, RunStatus, StoreError};
+use store_support::{created, entries, masters, record, select, summary};
+
+fn all() -> ReportQuery {
+    ReportQuery::latest(usize::MAX).with_discarded(true)
+}
 
 fn integrity_check(path: &Path) -> String {
     let connection = rusqlite::Connection::open(path).unwrap();
@@ -34,12 +38,8 @@ async fn r13_reports_survive_a_restart() {
         .save_plan(&summary, &masters(), &entries(50))
         .await
         .unwrap();
-    store
-        .save_selection(&summary, &Placement::new(), &[2, 3, 4])
-        .await
-        .unwrap();
-    store
-        .record_outcome(summary.id, 3, &created(3))
+    let (summary, claim) = select(&store, &summary, &[2, 3, 4]).await;
+    record(&store, summary.id, claim, 3, created(3))
         .await
         .unwrap();
     let written = store.load(summary.id).await.unwrap().unwrap();
@@ -47,7 +47,10 @@ async fn r13_reports_survive_a_restart() {
 
     let reopened = SqliteReportStore::open(&path).unwrap();
     assert_eq!(reopened.load(summary.id).await.unwrap(), Some(written));
-    assert_eq!(reopened.list(10).await.unwrap(), vec![summary]);
+    assert_eq!(
+        reopened.list(&ReportQuery::latest(10)).await.unwrap(),
+        vec![summary]
+    );
     assert_eq!(integrity_check(&path), "ok");
 }
 
@@ -174,12 +177,8 @@ async fn r13_a_plan_of_100000_entries_round_trips() {
         .save_plan(&summary, &masters(), &entries)
         .await
         .unwrap();
-    store
-        .save_selection(&summary, &Placement::new(), &[0, SIZE - 1])
-        .await
-        .unwrap();
-    store
-        .record_outcome(summary.id, SIZE - 1, &created(SIZE - 1))
+    let (summary, claim) = select(&store, &summary, &[0, SIZE - 1]).await;
+    record(&store, summary.id, claim, SIZE - 1, created(SIZE - 1))
         .await
         .unwrap();
     drop(store);
@@ -214,6 +213,8 @@ async fn r13_two_connections_to_one_file_lose_nothing() {
         .save_plan(&summary, &masters(), &entries(ENTRIES))
         .await
         .unwrap();
+    let every: Vec<usize> = (0..ENTRIES).collect();
+    let (summary, claim) = select(&first, &summary, &every).await;
     let mut tasks = tokio::task::JoinSet::new();
     for index in 0..ENTRIES {
         let store = if index.is_multiple_of(2) {
@@ -222,7 +223,7 @@ async fn r13_two_connections_to_one_file_lose_nothing() {
             second.clone()
         };
         let id = summary.id;
-        tasks.spawn(async move { store.record_outcome(id, index, &created(index)).await });
+        tasks.spawn(async move { record(&store, id, claim, index, created(index)).await });
     }
     while let Some(joined) = tasks.join_next().await {
         joined.unwrap().unwrap();
@@ -262,17 +263,18 @@ fn crash_child_writer() {
         let store = SqliteReportStore::open(&path).unwrap();
         let plan = entries(CRASH_PLAN_ENTRIES);
         let mut written = 0usize;
-        for summary in store.list(usize::MAX).await.unwrap() {
+        for summary in store.list(&all()).await.unwrap() {
             if summary.status != RunStatus::Syncing {
                 continue;
             }
+            // The child carries on as the applier that holds the run's claim.
+            let claim = summary.lease.as_ref().unwrap().token;
             let report = store.load(summary.id).await.unwrap().unwrap();
             for (index, entry) in report.entries.iter().enumerate() {
                 if entry.outcome != Some(Outcome::Pending) {
                     continue;
                 }
-                store
-                    .record_outcome(summary.id, index, &created(index))
+                record(&store, summary.id, claim, index, created(index))
                     .await
                     .unwrap();
                 println!("ack {} {index}", summary.id);
@@ -345,12 +347,8 @@ async fn r13_sqlite_survives_sigkill_mid_write() {
             .save_plan(&summary, &masters(), &entries(CRASH_ENTRIES))
             .await
             .unwrap();
-        summary.status = RunStatus::Syncing;
-        let all: Vec<usize> = (0..CRASH_ENTRIES).collect();
-        store
-            .save_selection(&summary, &Placement::new(), &all)
-            .await
-            .unwrap();
+        let every: Vec<usize> = (0..CRASH_ENTRIES).collect();
+        summary = select(&store, &summary, &every).await.0;
     }
 
     let mut acked = BTreeSet::new();
@@ -430,7 +428,7 @@ async fn r13_sqlite_survives_sigkill_mid_write() {
                 );
             }
         }
-        for other in store.list(usize::MAX).await.unwrap() {
+        for other in store.list(&all()).await.unwrap() {
             if other.id == summary.id {
                 continue;
             }

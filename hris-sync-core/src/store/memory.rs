@@ -5,11 +5,14 @@ use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
-use super::{check_indices, ReportStore};
+use super::{check_claim, check_indices, check_syncing, ProgressBatch, ReportQuery, ReportStore};
 use crate::error::StoreError;
 use crate::model::{MasterEntry, MasterKind, Placement};
-use crate::report::{Outcome, ReportEntry, ReportId, ReportSummary, RunStatus, SyncReport};
+use crate::report::{
+    ClaimToken, Outcome, ReportEntry, ReportId, ReportSummary, RunStatus, SyncReport,
+};
 
 /// Keeps reports in memory, for tests and short-lived processes; nothing survives the
 /// process. Always compiled; the reference implementation of the [`ReportStore`] contract
@@ -24,7 +27,8 @@ use crate::report::{Outcome, ReportEntry, ReportId, ReportSummary, RunStatus, Sy
 /// use hris_sync_core::store::{MemoryReportStore, ReportStore};
 ///
 /// let store = MemoryReportStore::new();
-/// assert!(store.list(10).await?.is_empty());
+/// use hris_sync_core::store::ReportQuery;
+/// assert!(store.list(&ReportQuery::latest(10)).await?.is_empty());
 /// # Ok(())
 /// # }
 /// ```
@@ -138,16 +142,63 @@ impl ReportStore for MemoryReportStore {
         Ok(())
     }
 
-    async fn record_outcome(
+    async fn record_progress(
         &self,
         id: ReportId,
-        index: usize,
-        outcome: &Outcome,
+        claim: ClaimToken,
+        batch: &ProgressBatch,
     ) -> Result<(), StoreError> {
         let mut reports = self.reports();
         let report = reports.get_mut(&id).ok_or(StoreError::NotFound(id))?;
-        check_indices(id, report.entries.len(), &[index])?;
-        report.entries[index].outcome = Some(outcome.clone());
+        check_claim(&report.summary, claim)?;
+        let indices: Vec<usize> = batch
+            .intents
+            .iter()
+            .map(|(index, _)| *index)
+            .chain(batch.outcomes.iter().map(|(index, _)| *index))
+            .collect();
+        check_indices(id, report.entries.len(), &indices)?;
+        for (index, intent) in &batch.intents {
+            report.entries[*index].intent = Some(intent.clone());
+        }
+        for (index, outcome) in &batch.outcomes {
+            report.entries[*index].outcome = Some(outcome.clone());
+        }
+        Ok(())
+    }
+
+    async fn renew_lease(
+        &self,
+        id: ReportId,
+        claim: ClaimToken,
+        renewed_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError> {
+        let mut reports = self.reports();
+        let report = reports.get_mut(&id).ok_or(StoreError::NotFound(id))?;
+        check_claim(&report.summary, claim)?;
+        if let Some(lease) = &mut report.summary.lease {
+            lease.renewed_at = renewed_at;
+            lease.expires_at = expires_at;
+        }
+        Ok(report.summary.stop_requested.clone())
+    }
+
+    async fn request_stop(&self, id: ReportId, by: &str) -> Result<(), StoreError> {
+        let mut reports = self.reports();
+        let report = reports.get_mut(&id).ok_or(StoreError::NotFound(id))?;
+        check_syncing(&report.summary)?;
+        report.summary.stop_requested = Some(by.to_owned());
+        Ok(())
+    }
+
+    async fn finish(&self, claim: ClaimToken, summary: &ReportSummary) -> Result<(), StoreError> {
+        let mut reports = self.reports();
+        let report = reports
+            .get_mut(&summary.id)
+            .ok_or(StoreError::NotFound(summary.id))?;
+        check_claim(&report.summary, claim)?;
+        report.summary = summary.clone();
         Ok(())
     }
 
@@ -159,11 +210,19 @@ impl ReportStore for MemoryReportStore {
         Ok(self.reports().get(&id).map(|report| report.summary.clone()))
     }
 
-    async fn list(&self, limit: usize) -> Result<Vec<ReportSummary>, StoreError> {
+    async fn list(&self, query: &ReportQuery) -> Result<Vec<ReportSummary>, StoreError> {
         let reports = self.reports();
-        let mut summaries: Vec<&ReportSummary> =
-            reports.values().map(|report| &report.summary).collect();
+        let mut summaries: Vec<&ReportSummary> = reports
+            .values()
+            .map(|report| &report.summary)
+            .filter(|summary| query.admits(summary))
+            .collect();
         summaries.sort_unstable_by(|a, b| super::newest_first(a, b));
-        Ok(summaries.into_iter().take(limit).cloned().collect())
+        Ok(summaries
+            .into_iter()
+            .skip(query.offset)
+            .take(query.limit)
+            .cloned()
+            .collect())
     }
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 mod memory;
 #[cfg(feature = "sqlite")]
@@ -18,10 +19,76 @@ pub use sqlite::SqliteReportStore;
 
 use crate::error::StoreError;
 use crate::model::{MasterEntry, MasterKind, Placement};
-use crate::report::{Outcome, ReportEntry, ReportId, ReportSummary, SyncReport};
+use crate::report::{
+    ClaimToken, Outcome, ReportEntry, ReportId, ReportSummary, RunStatus, SyncReport, WriteIntent,
+};
 
 /// How many reports "recent" lists.
 pub const RECENT: usize = 10;
+
+/// Which summaries [`ReportStore::list`] returns: newest first, `limit` of them after
+/// skipping `offset`, Discarded runs left out unless asked for.
+///
+/// ```
+/// use hris_sync_core::store::ReportQuery;
+/// let second_page = ReportQuery::latest(20).with_offset(20).with_discarded(true);
+/// assert_eq!(second_page.limit, 20);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReportQuery {
+    /// How many at most.
+    pub limit: usize,
+    /// How many of the newest to skip (for paging).
+    pub offset: usize,
+    /// Whether Discarded runs are listed too.
+    pub include_discarded: bool,
+}
+
+impl ReportQuery {
+    /// The latest `limit` runs, Discarded ones left out.
+    pub fn latest(limit: usize) -> Self {
+        Self {
+            limit,
+            offset: 0,
+            include_discarded: false,
+        }
+    }
+
+    /// Sets [`ReportQuery::offset`].
+    pub fn with_offset(mut self, offset: usize) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// Sets [`ReportQuery::include_discarded`].
+    pub fn with_discarded(mut self, include: bool) -> Self {
+        self.include_discarded = include;
+        self
+    }
+
+    /// Whether a summary belongs in the listing (offset and limit aside).
+    pub fn admits(&self, summary: &ReportSummary) -> bool {
+        self.include_discarded || summary.status != RunStatus::Discarded
+    }
+}
+
+/// What an applier records in one step: the intents of the writes it is about to send and
+/// the outcomes of the writes that finished (either may be empty).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProgressBatch {
+    /// Entries (by index) and the write about to be sent for each.
+    pub intents: Vec<(usize, WriteIntent)>,
+    /// Entries (by index) and their outcomes.
+    pub outcomes: Vec<(usize, Outcome)>,
+}
+
+impl ProgressBatch {
+    /// Whether there is nothing to record.
+    pub fn is_empty(&self) -> bool {
+        self.intents.is_empty() && self.outcomes.is_empty()
+    }
+}
 
 /// Where sync reports are kept. Entries are addressed by their position in the report
 /// (`index`), because codes can repeat among Invalid entries.
@@ -30,12 +97,14 @@ pub const RECENT: usize = 10;
 ///
 /// 1. Each call is atomic: after a crash at any point a report reads back either before or
 ///    after the call, never half-written.
-/// 2. [`record_outcome`](Self::record_outcome) costs the same whatever the report's size: it
-///    writes one entry, never the whole report.
-/// 3. [`list`](Self::list) returns summaries newest first (by `created_at`, then id).
+/// 2. [`record_progress`](Self::record_progress) costs the same per entry whatever the
+///    report's size: it writes the entries it names, never the whole report.
+/// 3. [`list`](Self::list) returns summaries newest first (by `created_at`, then id),
+///    honouring the query's offset, limit and Discarded filter.
 /// 4. Calls on an unknown id fail with [`StoreError::NotFound`]; [`load`](Self::load) and
 ///    [`summary`](Self::summary) return `Ok(None)` instead.
-/// 5. Calls may come concurrently from several tasks.
+/// 5. Calls may come concurrently from several tasks (and, for a shared store, from several
+///    processes).
 /// 6. [`insert`](Self::insert) of an id the store holds already fails with
 ///    [`StoreError::AlreadyExists`] and changes nothing.
 /// 7. An entry index the report does not have fails with [`StoreError::NoSuchEntry`] and
@@ -46,8 +115,17 @@ pub const RECENT: usize = 10;
 ///    [`StoreError::StatusChanged`] and changes nothing, so of two engines sharing a store
 ///    only one can start applying a report.
 /// 9. [`transition`](Self::transition) replaces the summary only while the stored one still
-///    has the status and `updated_at` the caller read; otherwise it fails with
+///    has the status, `updated_at` and lease the caller read; otherwise it fails with
 ///    [`StoreError::StatusChanged`] and changes nothing.
+/// 10. The claimed calls — [`record_progress`](Self::record_progress),
+///     [`renew_lease`](Self::renew_lease) and [`finish`](Self::finish) — succeed only while
+///     the stored run is Syncing under a lease with the caller's [`ClaimToken`]; otherwise
+///     they fail with [`StoreError::ClaimLost`] and change nothing. This fences off an
+///     applier that was declared dead but is still running.
+/// 11. [`request_stop`](Self::request_stop) succeeds only on a Syncing run, changes nothing
+///     but the summary's `stop_requested`, and a later [`renew_lease`](Self::renew_lease)
+///     returns it; [`renew_lease`](Self::renew_lease) changes nothing but the lease's
+///     `renewed_at` and `expires_at`.
 ///
 /// Every store in this crate passes the same contract tests (`tests/store_contract.rs`);
 /// [`MemoryReportStore`] is the reference.
@@ -56,7 +134,8 @@ pub trait ReportStore: Send + Sync + fmt::Debug {
     /// Records a new run: its summary, no entries yet.
     async fn insert(&self, summary: &ReportSummary) -> Result<(), StoreError>;
 
-    /// Replaces a report's summary (status, failure, counts, actors, timestamps).
+    /// Replaces a report's summary (status, failure, counts, actors, timestamps). Used while
+    /// a run is fetched; an applier uses the claimed calls instead.
     async fn update_summary(&self, summary: &ReportSummary) -> Result<(), StoreError>;
 
     /// Stores the classified list and the target's master lists together with the summary,
@@ -68,8 +147,8 @@ pub trait ReportStore: Send + Sync + fmt::Debug {
         entries: &[ReportEntry],
     ) -> Result<(), StoreError>;
 
-    /// Records a selection in one atomic step: the summary, the placement, and
-    /// [`Outcome::Pending`] on each selected entry (by index).
+    /// Records a selection in one atomic step: the summary (Syncing, with the applier's
+    /// lease), the placement, and [`Outcome::Pending`] on each selected entry (by index).
     async fn save_selection(
         &self,
         summary: &ReportSummary,
@@ -78,33 +157,35 @@ pub trait ReportStore: Send + Sync + fmt::Debug {
     ) -> Result<(), StoreError>;
 
     /// Replaces a report's summary with `to`, in one atomic step, only if the stored summary
-    /// still has `from`'s status and `updated_at` (optimistic concurrency): how a caller
-    /// claims a run, such as a resume, against other engines sharing the store.
+    /// still has `from`'s status, `updated_at` and lease (optimistic concurrency): how a
+    /// caller claims a run, such as a resume, against other engines sharing the store.
     async fn transition(&self, from: &ReportSummary, to: &ReportSummary) -> Result<(), StoreError>;
 
-    /// Records one entry's outcome.
-    async fn record_outcome(
+    /// Records intents and outcomes of a run this caller holds the claim on, in one atomic
+    /// step (contract point 10).
+    async fn record_progress(
         &self,
         id: ReportId,
-        index: usize,
-        outcome: &Outcome,
+        claim: ClaimToken,
+        batch: &ProgressBatch,
     ) -> Result<(), StoreError>;
 
-    /// Records several entries' outcomes, as apply does when several writes finished
-    /// together. Each outcome is recorded atomically; when the call fails, the outcomes it
-    /// did not record are left as they were (apply then treats them as still Pending). The
-    /// default records them one after another; a store whose commits are costly records the
-    /// whole batch in one step, as the SQLite store does with one transaction.
-    async fn record_outcomes(
+    /// Extends the caller's lease (contract points 10 and 11). Returns who asked the run to
+    /// stop, if somebody did.
+    async fn renew_lease(
         &self,
         id: ReportId,
-        outcomes: &[(usize, Outcome)],
-    ) -> Result<(), StoreError> {
-        for (index, outcome) in outcomes {
-            self.record_outcome(id, *index, outcome).await?;
-        }
-        Ok(())
-    }
+        claim: ClaimToken,
+        renewed_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError>;
+
+    /// Asks the applier of a Syncing run to stop (contract point 11).
+    async fn request_stop(&self, id: ReportId, by: &str) -> Result<(), StoreError>;
+
+    /// Ends the caller's claim: replaces the summary with `summary` (its final or Interrupted
+    /// status, no lease) if the caller still holds the claim (contract point 10).
+    async fn finish(&self, claim: ClaimToken, summary: &ReportSummary) -> Result<(), StoreError>;
 
     /// Reads a whole report.
     async fn load(&self, id: ReportId) -> Result<Option<SyncReport>, StoreError>;
@@ -112,8 +193,8 @@ pub trait ReportStore: Send + Sync + fmt::Debug {
     /// Reads a report's summary only.
     async fn summary(&self, id: ReportId) -> Result<Option<ReportSummary>, StoreError>;
 
-    /// The latest `limit` summaries, newest first.
-    async fn list(&self, limit: usize) -> Result<Vec<ReportSummary>, StoreError>;
+    /// The summaries the query asks for, newest first.
+    async fn list(&self, query: &ReportQuery) -> Result<Vec<ReportSummary>, StoreError>;
 }
 
 /// The order of [`ReportStore::list`]: newest `created_at` first, then the higher id.
@@ -136,5 +217,39 @@ pub(crate) fn check_indices(id: ReportId, len: usize, indices: &[usize]) -> Resu
 
 /// Whether `stored` is still the summary a caller read as `from` (contract point 9).
 pub(crate) fn unchanged_since(from: &ReportSummary, stored: &ReportSummary) -> bool {
-    stored.status == from.status && stored.updated_at == from.updated_at
+    stored.status == from.status
+        && stored.updated_at == from.updated_at
+        && stored.lease.as_ref().map(|lease| lease.token)
+            == from.lease.as_ref().map(|lease| lease.token)
+}
+
+/// Checks that the caller still holds the claim on a stored run (contract point 10).
+pub(crate) fn check_claim(stored: &ReportSummary, claim: ClaimToken) -> Result<(), StoreError> {
+    let held = stored.status == RunStatus::Syncing
+        && stored
+            .lease
+            .as_ref()
+            .is_some_and(|lease| lease.token == claim);
+    if held {
+        return Ok(());
+    }
+    let now = match &stored.lease {
+        Some(lease) if stored.status == RunStatus::Syncing => {
+            format!("syncing under another claim, held by {}", lease.holder)
+        }
+        _ => format!("the run is {}", stored.status),
+    };
+    Err(StoreError::ClaimLost { id: stored.id, now })
+}
+
+/// Checks that a run is Syncing, as [`ReportStore::request_stop`] needs.
+pub(crate) fn check_syncing(stored: &ReportSummary) -> Result<(), StoreError> {
+    if stored.status == RunStatus::Syncing {
+        Ok(())
+    } else {
+        Err(StoreError::StatusChanged {
+            id: stored.id,
+            status: stored.status,
+        })
+    }
 }

@@ -1,6 +1,6 @@
 //! The SQLite report store: the durable embedded default.
 //!
-//! # Schema (version 1, kept in `PRAGMA user_version`)
+//! # Schema (version 2, kept in `PRAGMA user_version`)
 //!
 //! - `reports`: one row per run — the id, the creation time as two integer columns (seconds
 //!   and nanoseconds, so the newest-first index sorts exactly like [`ReportSummary`]'s
@@ -8,9 +8,13 @@
 //!   placement as JSON. Index `reports_newest_first` serves [`ReportStore::list`].
 //! - `entries`: one row per report entry, keyed by `(report_id, idx)` (a `WITHOUT ROWID`
 //!   table, so the key is the clustered index); the entry as JSON without its outcome, and
-//!   the outcome as JSON in its own column (`NULL` when not selected). Recording an outcome
-//!   is one single-row `UPDATE` found through the primary key: its cost does not grow with
-//!   the report's size (SPEC R13).
+//!   the outcome and the write intent as JSON in their own columns (`NULL` when not
+//!   selected, or before a write was sent). Recording an outcome or an intent is one
+//!   single-row `UPDATE` found through the primary key: its cost does not grow with the
+//!   report's size (SPEC R13).
+//!
+//! Version 1 lacked `entries.intent`; opening such a file adds the column (one
+//! `ALTER TABLE`, in the same transaction as the version bump).
 //!
 //! # Durability
 //!
@@ -41,17 +45,20 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use rusqlite::{
     params, Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
 };
 
-use super::{check_indices, ReportStore};
+use super::{check_indices, ProgressBatch, ReportQuery, ReportStore};
 use crate::error::StoreError;
 use crate::model::{MasterEntry, MasterKind, Placement};
-use crate::report::{Outcome, ReportEntry, ReportId, ReportSummary, RunStatus, SyncReport};
+use crate::report::{
+    ClaimToken, Outcome, ReportEntry, ReportId, ReportSummary, RunStatus, SyncReport,
+};
 
 /// The schema version this build writes and reads (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// How long a call waits for another process holding the database's lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -72,16 +79,20 @@ CREATE TABLE entries (
     idx       INTEGER NOT NULL,
     entry     TEXT    NOT NULL,
     outcome   TEXT,
+    intent    TEXT,
     PRIMARY KEY (report_id, idx)
 ) STRICT, WITHOUT ROWID;
 ";
+
+/// Each step brings a database from the version before it to the version after.
+const MIGRATIONS: &[(i64, &str)] = &[(2, "ALTER TABLE entries ADD COLUMN intent TEXT;")];
 
 /// Keeps reports in an SQLite database file: the durable embedded default (SPEC R13).
 ///
 /// - **Durable:** WAL with `synchronous=FULL`; each call is one transaction, so after a
 ///   crash at any point every report reads back whole, as it was before or after the call.
-/// - **Cheap outcomes:** [`record_outcome`](ReportStore::record_outcome) updates one row,
-///   whatever the report's size; [`save_plan`](ReportStore::save_plan) inserts 100,000
+/// - **Cheap outcomes:** [`record_progress`](ReportStore::record_progress) updates one row
+///   per intent or outcome, whatever the report's size, in one transaction per batch; [`save_plan`](ReportStore::save_plan) inserts 100,000
 ///   entries in one transaction with one prepared statement.
 /// - **Owner-only (SPEC S4):** on Unix a new database file is created with mode `0600`;
 ///   SQLite gives its `-wal` and `-shm` companions the database file's mode. An existing
@@ -132,10 +143,10 @@ impl SqliteReportStore {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let dir = tempfile::tempdir()?;
     /// # let path = dir.path().join("reports.db");
-    /// use hris_sync_core::store::{ReportStore, SqliteReportStore, RECENT};
+    /// use hris_sync_core::store::{ReportQuery, ReportStore, SqliteReportStore, RECENT};
     ///
     /// let store = SqliteReportStore::open(&path)?;
-    /// for summary in store.list(RECENT).await? {
+    /// for summary in store.list(&ReportQuery::latest(RECENT)).await? {
     ///     println!("{} {} {}", summary.id, summary.vendor, summary.status);
     /// }
     /// # #[cfg(unix)]
@@ -209,7 +220,10 @@ impl SqliteReportStore {
     }
 }
 
-/// Creates the database file with owner-only permissions if it does not exist.
+/// Creates the database file with owner-only permissions if it does not exist, and checks
+/// that an existing one can be opened for writing, so that the operating system's reason
+/// ("Permission denied", "Read-only file system") reaches the caller: SQLite reports every
+/// such failure as "unable to open database file".
 fn create_owner_only(path: &Path) -> Result<(), StoreError> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
@@ -218,11 +232,21 @@ fn create_owner_only(path: &Path) -> Result<(), StoreError> {
     match options.open(path) {
         Ok(_) => Ok(()),
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .map_err(|error| {
+                    StoreError::backend(
+                        format!("cannot open report database {}: {error}", path.display()),
+                        error,
+                    )
+                })?;
             warn_if_shared(path);
             Ok(())
         }
         Err(error) => Err(StoreError::backend(
-            format!("cannot create report database {}", path.display()),
+            format!("cannot create report database {}: {error}", path.display()),
             error,
         )),
     }
@@ -247,12 +271,15 @@ fn warn_if_shared(path: &Path) {
 #[cfg(not(unix))]
 fn warn_if_shared(_path: &Path) {}
 
-/// Sets the connection up and brings the schema to [`SCHEMA_VERSION`].
+/// Sets the connection up and brings the schema to [`SCHEMA_VERSION`]. Nothing in the file
+/// is changed before it is known to be ours (or empty): a foreign database is refused as it
+/// was found.
 fn configure(connection: &mut Connection, file: bool) -> Result<(), StoreError> {
     connection
         .busy_timeout(BUSY_TIMEOUT)
         .map_err(|error| db_error("setting the busy timeout", error))?;
-    // The first statement that reads the file: a file that is not a database fails here.
+    // The first statements that read the file: a file that is not a database fails here.
+    check_ours(connection)?;
     let mode: String = connection
         .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
         .map_err(|error| db_error("switching to write-ahead logging", error))?;
@@ -269,6 +296,32 @@ fn configure(connection: &mut Connection, file: bool) -> Result<(), StoreError> 
         .pragma_update(None, "foreign_keys", true)
         .map_err(|error| db_error("enabling foreign keys", error))?;
     migrate(connection)
+}
+
+/// Refuses a database that is not a report database (of this or an older version), without
+/// writing anything.
+fn check_ours(connection: &Connection) -> Result<(), StoreError> {
+    let version = schema_version(connection)?;
+    check_version(version)?;
+    if version == 0 && object_count(connection)? != 0 {
+        return Err(foreign_database());
+    }
+    Ok(())
+}
+
+fn object_count(connection: &Connection) -> Result<i64, StoreError> {
+    connection
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
+        .map_err(|error| db_error("reading the schema", error))
+}
+
+fn foreign_database() -> StoreError {
+    StoreError::Corrupt {
+        message: "an SQLite database, but not a hris-sync report database (it has tables and \
+                  no schema version); nothing in it was changed"
+            .to_owned(),
+        source: None,
+    }
 }
 
 fn schema_version(connection: &Connection) -> Result<i64, StoreError> {
@@ -302,34 +355,33 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     if version == SCHEMA_VERSION {
         return Ok(());
     }
-    // Another process may be creating the schema at the same time: decide under the lock.
+    // Another process may be migrating at the same time: decide under the lock.
+    let context = "bringing the schema up to date";
     let transaction = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|error| db_error("creating the schema", error))?;
+        .map_err(|error| db_error(context, error))?;
     let version = schema_version(&transaction)?;
     check_version(version)?;
     if version == 0 {
-        let objects: i64 = transaction
-            .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
-            .map_err(|error| db_error("creating the schema", error))?;
-        if objects != 0 {
-            return Err(StoreError::Corrupt {
-                message: "an SQLite database, but not a hris-sync report database (it has \
-                          tables and no schema version)"
-                    .to_owned(),
-                source: None,
-            });
+        if object_count(&transaction)? != 0 {
+            return Err(foreign_database());
         }
         transaction
             .execute_batch(SCHEMA)
             .map_err(|error| db_error("creating the schema", error))?;
-        transaction
-            .pragma_update(None, "user_version", SCHEMA_VERSION)
-            .map_err(|error| db_error("setting the schema version", error))?;
+    } else {
+        for (to, step) in MIGRATIONS.iter().filter(|(to, _)| *to > version) {
+            transaction
+                .execute_batch(step)
+                .map_err(|error| db_error(&format!("migrating to schema version {to}"), error))?;
+        }
     }
     transaction
+        .pragma_update(None, "user_version", SCHEMA_VERSION)
+        .map_err(|error| db_error("setting the schema version", error))?;
+    transaction
         .commit()
-        .map_err(|error| db_error("creating the schema", error))
+        .map_err(|error| db_error(context, error))
 }
 
 trait InFile {
@@ -478,6 +530,21 @@ fn stored_summary(
         .transpose()
 }
 
+/// Begins a write transaction on a run the caller holds the claim on (contract point 10),
+/// returning the stored summary with it.
+fn begin_claimed(
+    connection: &mut Connection,
+    id: ReportId,
+    claim: ClaimToken,
+) -> Result<(Transaction<'_>, ReportSummary), StoreError> {
+    let transaction = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|error| db_error("checking the claim on a run", error))?;
+    let summary = stored_summary(&transaction, id)?.ok_or(StoreError::NotFound(id))?;
+    super::check_claim(&summary, claim)?;
+    Ok((transaction, summary))
+}
+
 /// The error for an index no entry has (after an update changed no row), or NotFound.
 fn missing_entry(
     connection: &Connection,
@@ -576,14 +643,20 @@ impl ReportStore for SqliteReportStore {
                     .as_ref()
                     .map(|outcome| encode("an outcome", outcome))
                     .transpose()?;
+                let intent = entry
+                    .intent
+                    .as_ref()
+                    .map(|intent| encode("an intent", intent))
+                    .transpose()?;
                 let entry = encode(
                     "a report entry",
                     &ReportEntry {
                         outcome: None,
+                        intent: None,
                         ..entry.clone()
                     },
                 )?;
-                Ok((entry, outcome))
+                Ok((entry, outcome, intent))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         self.run("save_plan", move |connection| {
@@ -603,13 +676,13 @@ impl ReportStore for SqliteReportStore {
             {
                 let mut insert = transaction
                     .prepare(
-                        "INSERT INTO entries (report_id, idx, entry, outcome) \
-                         VALUES (?1, ?2, ?3, ?4)",
+                        "INSERT INTO entries (report_id, idx, entry, outcome, intent) \
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
                     )
                     .map_err(fail)?;
-                for (index, (entry, outcome)) in rows.iter().enumerate() {
+                for (index, (entry, outcome, intent)) in rows.iter().enumerate() {
                     insert
-                        .execute(params![row.id, sql_index(index), entry, outcome])
+                        .execute(params![row.id, sql_index(index), entry, outcome, intent])
                         .map_err(fail)?;
                 }
             }
@@ -686,42 +759,38 @@ impl ReportStore for SqliteReportStore {
         .await
     }
 
-    async fn record_outcome(
+    /// One transaction for the whole batch: one sync to disk however many entries it holds.
+    async fn record_progress(
         &self,
         id: ReportId,
-        index: usize,
-        outcome: &Outcome,
+        claim: ClaimToken,
+        batch: &ProgressBatch,
     ) -> Result<(), StoreError> {
-        self.record_outcomes(id, &[(index, outcome.clone())]).await
-    }
-
-    /// One transaction for the whole batch: one sync to disk however many outcomes it holds.
-    async fn record_outcomes(
-        &self,
-        id: ReportId,
-        outcomes: &[(usize, Outcome)],
-    ) -> Result<(), StoreError> {
-        let rows = outcomes
+        let intents = batch
+            .intents
+            .iter()
+            .map(|(index, intent)| Ok((*index, encode("an intent", intent)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let outcomes = batch
+            .outcomes
             .iter()
             .map(|(index, outcome)| Ok((*index, encode("an outcome", outcome)?)))
             .collect::<Result<Vec<_>, StoreError>>()?;
-        self.run("record_outcomes", move |connection| {
+        self.run("record_progress", move |connection| {
             let key = id.to_string();
-            let fail = |error| db_error("recording outcomes", error);
-            let transaction = connection
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(fail)?;
-            {
-                // One row per outcome, found through the primary key: the cost does not
+            let fail = |error| db_error("recording progress", error);
+            let transaction = begin_claimed(connection, id, claim)?.0;
+            for (column, rows) in [("intent", &intents), ("outcome", &outcomes)] {
+                // One row per entry, found through the primary key: the cost does not
                 // depend on the report's size.
                 let mut update = transaction
-                    .prepare_cached(
-                        "UPDATE entries SET outcome = ?3 WHERE report_id = ?1 AND idx = ?2",
-                    )
+                    .prepare_cached(&format!(
+                        "UPDATE entries SET {column} = ?3 WHERE report_id = ?1 AND idx = ?2"
+                    ))
                     .map_err(fail)?;
-                for (index, outcome) in &rows {
+                for (index, value) in rows {
                     let changed = update
-                        .execute(params![key, sql_index(*index), outcome])
+                        .execute(params![key, sql_index(*index), value])
                         .map_err(fail)?;
                     if changed == 0 {
                         // Dropping the transaction rolls the whole batch back.
@@ -729,6 +798,59 @@ impl ReportStore for SqliteReportStore {
                     }
                 }
             }
+            transaction.commit().map_err(fail)
+        })
+        .await
+    }
+
+    async fn renew_lease(
+        &self,
+        id: ReportId,
+        claim: ClaimToken,
+        renewed_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError> {
+        self.run("renew_lease", move |connection| {
+            let fail = |error| db_error("renewing a lease", error);
+            let (transaction, mut summary) = begin_claimed(connection, id, claim)?;
+            if let Some(lease) = &mut summary.lease {
+                lease.renewed_at = renewed_at;
+                lease.expires_at = expires_at;
+            }
+            SummaryRow::new(&summary)?
+                .update(&transaction)
+                .map_err(fail)?;
+            transaction.commit().map_err(fail)?;
+            Ok(summary.stop_requested)
+        })
+        .await
+    }
+
+    async fn request_stop(&self, id: ReportId, by: &str) -> Result<(), StoreError> {
+        let by = by.to_owned();
+        self.run("request_stop", move |connection| {
+            let fail = |error| db_error("asking a run to stop", error);
+            let transaction = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(fail)?;
+            let mut summary = stored_summary(&transaction, id)?.ok_or(StoreError::NotFound(id))?;
+            super::check_syncing(&summary)?;
+            summary.stop_requested = Some(by);
+            SummaryRow::new(&summary)?
+                .update(&transaction)
+                .map_err(fail)?;
+            transaction.commit().map_err(fail)
+        })
+        .await
+    }
+
+    async fn finish(&self, claim: ClaimToken, summary: &ReportSummary) -> Result<(), StoreError> {
+        let row = SummaryRow::new(summary)?;
+        let id = summary.id;
+        self.run("finish", move |connection| {
+            let fail = |error| db_error("ending a run", error);
+            let transaction = begin_claimed(connection, id, claim)?.0;
+            row.update(&transaction).map_err(fail)?;
             transaction.commit().map_err(fail)
         })
         .await
@@ -764,7 +886,8 @@ impl ReportStore for SqliteReportStore {
                 .transpose()?;
             let mut select = transaction
                 .prepare(
-                    "SELECT idx, entry, outcome FROM entries WHERE report_id = ?1 ORDER BY idx",
+                    "SELECT idx, entry, outcome, intent FROM entries WHERE report_id = ?1 \
+                     ORDER BY idx",
                 )
                 .map_err(fail)?;
             let mut rows = select.query([&key]).map_err(fail)?;
@@ -787,6 +910,11 @@ impl ReportStore for SqliteReportStore {
                     .map_err(fail)?
                     .map(|outcome| decode(&key, "outcome", &outcome))
                     .transpose()?;
+                entry.intent = row
+                    .get::<_, Option<String>>(3)
+                    .map_err(fail)?
+                    .map(|intent| decode(&key, "intent", &intent))
+                    .transpose()?;
                 entries.push(entry);
             }
             Ok(Some(SyncReport {
@@ -804,18 +932,21 @@ impl ReportStore for SqliteReportStore {
             .await
     }
 
-    async fn list(&self, limit: usize) -> Result<Vec<ReportSummary>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    async fn list(&self, query: &ReportQuery) -> Result<Vec<ReportSummary>, StoreError> {
+        let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
+        let discarded = query.include_discarded;
         self.run("list", move |connection| {
             let fail = |error| db_error("listing reports", error);
             let mut select = connection
                 .prepare_cached(
-                    "SELECT id, summary FROM reports \
-                     ORDER BY created_secs DESC, created_nanos DESC, id DESC LIMIT ?1",
+                    "SELECT id, summary FROM reports WHERE ?3 OR status <> 'discarded' \
+                     ORDER BY created_secs DESC, created_nanos DESC, id DESC \
+                     LIMIT ?1 OFFSET ?2",
                 )
                 .map_err(fail)?;
             let rows = select
-                .query_map([limit], |row| {
+                .query_map(params![limit, offset, discarded], |row| {
                     Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
                 })
                 .map_err(fail)?;
@@ -853,6 +984,8 @@ mod tests {
             status: RunStatus::AwaitingSync,
             failure: None,
             counts: KindCounts::default(),
+            lease: None,
+            stop_requested: None,
         }
     }
 
@@ -884,8 +1017,8 @@ mod tests {
         );
         let list = plan_of(
             &connection,
-            "SELECT id, summary FROM reports \
-             ORDER BY created_secs DESC, created_nanos DESC, id DESC LIMIT 10",
+            "SELECT id, summary FROM reports WHERE 0 OR status <> 'discarded' \
+             ORDER BY created_secs DESC, created_nanos DESC, id DESC LIMIT 10 OFFSET 10",
         );
         assert!(list.contains("USING INDEX reports_newest_first"), "{list}");
         assert!(!list.contains("TEMP B-TREE"), "{list}");
@@ -893,7 +1026,7 @@ mod tests {
 
     /// R13: recording an outcome in a large report changes exactly one row.
     #[tokio::test]
-    async fn r13_record_outcome_writes_one_row_whatever_the_size() {
+    async fn r13_record_progress_writes_one_row_per_outcome_whatever_the_size() {
         use crate::store::ReportStore;
         let store = SqliteReportStore::open_in_memory().unwrap();
         let summary = summary();
@@ -908,21 +1041,40 @@ mod tests {
                 employee: crate::model::Employee::new(format!("E{n:06}")).with_name("山田", "太郎"),
                 target_id: None,
                 outcome: None,
+                intent: None,
             })
             .collect::<Vec<_>>();
         store
             .save_plan(&summary, &BTreeMap::new(), &entries)
             .await
             .unwrap();
-        let before = store.inner.connection.lock().unwrap().total_changes();
+        let claim = ClaimToken::new();
+        let syncing = ReportSummary {
+            status: RunStatus::Syncing,
+            lease: Some(crate::report::Lease {
+                token: claim,
+                holder: "test".into(),
+                renewed_at: summary.created_at,
+                expires_at: summary.created_at + chrono::Duration::minutes(1),
+            }),
+            ..summary.clone()
+        };
         store
-            .record_outcome(
-                summary.id,
+            .save_selection(&syncing, &crate::model::Placement::new(), &[12_345])
+            .await
+            .unwrap();
+        let before = store.inner.connection.lock().unwrap().total_changes();
+        let batch = ProgressBatch {
+            intents: Vec::new(),
+            outcomes: vec![(
                 12_345,
-                &Outcome::Skipped {
+                Outcome::Skipped {
                     reason: "test".into(),
                 },
-            )
+            )],
+        };
+        store
+            .record_progress(summary.id, claim, &batch)
             .await
             .unwrap();
         let after = store.inner.connection.lock().unwrap().total_changes();

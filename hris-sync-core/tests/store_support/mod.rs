@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use hris_sync_core::{
-    Actor, ChangeKind, Direction, Employee, EmployeeCode, Field, FieldDifference, FieldValue,
-    Gender, InvalidReason, KindCounts, MasterEntry, MasterKind, Outcome, RecordId, ReportEntry,
-    ReportId, ReportSummary, RunStatus, Warning,
+    Actor, ChangeKind, ClaimToken, Direction, Employee, EmployeeCode, Field, FieldDifference,
+    FieldValue, Gender, InvalidReason, KindCounts, Lease, MasterEntry, MasterKind, Outcome,
+    Placement, ProgressBatch, RecordId, ReportEntry, ReportId, ReportStore, ReportSummary,
+    RunStatus, StoreError, Warning,
 };
 
 /// A point in time `seconds` after a fixed origin.
@@ -31,7 +32,55 @@ pub(crate) fn summary_at(created_at: DateTime<Utc>) -> ReportSummary {
         status: RunStatus::AwaitingSync,
         failure: None,
         counts: KindCounts::default(),
+        lease: None,
+        stop_requested: None,
     }
+}
+
+/// `summary` as an applier claims it: Syncing, under a fresh lease with a new token.
+pub(crate) fn syncing(summary: &ReportSummary) -> (ReportSummary, ClaimToken) {
+    let token = ClaimToken::new();
+    let claimed = ReportSummary {
+        status: RunStatus::Syncing,
+        lease: Some(Lease {
+            token,
+            holder: "test engine".into(),
+            renewed_at: summary.updated_at,
+            expires_at: summary.updated_at + chrono::Duration::minutes(1),
+        }),
+        ..summary.clone()
+    };
+    (claimed, token)
+}
+
+/// Selects `indices` of an AwaitingSync report and claims it; returns the claimed summary
+/// and the claim.
+pub(crate) async fn select(
+    store: &dyn ReportStore,
+    summary: &ReportSummary,
+    indices: &[usize],
+) -> (ReportSummary, ClaimToken) {
+    let (claimed, token) = syncing(summary);
+    store
+        .save_selection(&claimed, &Placement::new(), indices)
+        .await
+        .unwrap();
+    (claimed, token)
+}
+
+/// Records one outcome under a claim.
+pub(crate) async fn record(
+    store: &dyn ReportStore,
+    id: ReportId,
+    claim: ClaimToken,
+    index: usize,
+    outcome: Outcome,
+) -> Result<(), StoreError> {
+    let batch = ProgressBatch {
+        intents: Vec::new(),
+        outcomes: vec![(index, outcome)],
+    };
+    store.record_progress(id, claim, &batch).await
 }
 
 /// A fresh report header.
@@ -81,6 +130,7 @@ pub(crate) fn entries(len: usize) -> Vec<ReportEntry> {
                 target_id: matches!(kind, ChangeKind::Changed | ChangeKind::Unchanged)
                     .then(|| RecordId::new(format!("rec-{n}"))),
                 outcome: None,
+                intent: None,
             }
         })
         .collect()

@@ -1,0 +1,328 @@
+//! The apply loop (SPEC R10–R13, S5): sends the writes of the Pending entries with bounded
+//! concurrency, recording each write's intent before it goes out and its outcome after,
+//! while renewing the run's lease.
+//!
+//! Rules that keep the target free of duplicates and every outcome true:
+//! - the target is re-read once before any write, so a New employee that appeared since
+//!   the plan is not created again;
+//! - a write's intent is durable before the write is sent, so after a crash the fresh read
+//!   tells "this run sent it" (the intent is recorded) from "someone else did" (it is not);
+//! - a create whose response was lost, or that was refused as existing, is confirmed by
+//!   reading the code back ([`write`]);
+//! - every record is conditional on the run's claim: an applier whose lease was taken over
+//!   is refused and stops sending.
+
+mod lease;
+mod write;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tracing::Instrument;
+
+use self::lease::LeaseKeeper;
+use self::write::{CreateRules, Current, Decision, Job, Write, WriteResult};
+use crate::clock::Clock;
+use crate::compare::ComparisonPolicy;
+use crate::engine::{Progress, ProgressFn};
+use crate::error::{StoreError, SyncError};
+use crate::model::EmployeeRecord;
+use crate::report::{ChangeKind, ClaimToken, Outcome, RunStatus, SyncReport};
+use crate::retry::RetryPolicy;
+use crate::store::{ProgressBatch, ReportStore};
+use crate::system::{EmployeeSystem, ListOptions};
+
+/// The most outcomes decided without a write (Unchanged, already done) recorded in one
+/// batch, so a large selection of them is recorded in bounded steps.
+const MAX_BATCH: usize = 1_000;
+
+pub(crate) struct ApplyContext {
+    pub(crate) report: SyncReport,
+    pub(crate) target: Arc<dyn EmployeeSystem>,
+    pub(crate) store: Arc<dyn ReportStore>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) policy: ComparisonPolicy,
+    pub(crate) concurrency: usize,
+    pub(crate) create_attempts: usize,
+    pub(crate) create_backoff: RetryPolicy,
+    pub(crate) lease_duration: Duration,
+    pub(crate) claim: ClaimToken,
+    pub(crate) stop: watch::Receiver<Option<String>>,
+    pub(crate) progress: Option<ProgressFn>,
+}
+
+/// How an apply ended.
+pub(crate) struct Ending {
+    pub(crate) status: RunStatus,
+    pub(crate) failure: Option<String>,
+}
+
+/// Applies the Pending entries of a claimed run.
+///
+/// # Errors
+/// [`StoreError::ClaimLost`] when another engine took the run over (nothing more was
+/// recorded or sent); another store failure when outcomes could not be recorded (those
+/// entries stay Pending for resume).
+pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
+    let ApplyContext {
+        report,
+        target,
+        store,
+        clock,
+        policy,
+        concurrency,
+        create_attempts,
+        create_backoff,
+        lease_duration,
+        claim,
+        stop,
+        progress,
+    } = context;
+    let id = report.summary.id;
+    let name = target.info().name.clone();
+    let mut lease = LeaseKeeper::new(store.clone(), clock, id, claim, lease_duration, stop);
+    let mut tally = Tally::of(&report);
+    let rules = Arc::new(CreateRules {
+        placement: report.placement.clone().unwrap_or_default(),
+        attempts: create_attempts,
+        backoff: create_backoff.backoff().collect(),
+    });
+    let jobs = match lease
+        .keep_while(fresh_jobs(report, &*target, &policy))
+        .await?
+    {
+        Ok(jobs) => jobs,
+        Err(error) => {
+            tracing::warn!(error = %error, "could not re-read the target before writing");
+            return Ok(Ending {
+                status: RunStatus::Interrupted,
+                failure: Some(format!(
+                    "{name}: re-reading the target before writing failed: {error}; nothing was written"
+                )),
+            });
+        }
+    };
+    let mut jobs = jobs.into_iter();
+
+    let mut running: JoinSet<WriteResult> = JoinSet::new();
+    // Which entry each running task works on, so a task that panicked leaves its entry
+    // Pending (its intent is recorded: resume decides after a fresh read).
+    let mut running_index: HashMap<tokio::task::Id, usize> = HashMap::new();
+    let mut finished: Vec<(usize, Outcome)> = Vec::new();
+    let mut stop: Option<String> = None;
+    let mut store_error: Option<StoreError> = None;
+    let mut pending_left = 0_usize;
+    loop {
+        if let Some(by) = lease.stop_requested() {
+            stop.get_or_insert_with(|| format!("stopped by {by}; resume continues the rest"));
+        }
+        // Decide the next entries while write slots are free.
+        let mut batch = ProgressBatch {
+            intents: Vec::new(),
+            outcomes: std::mem::take(&mut finished),
+        };
+        let mut to_send: Vec<Write> = Vec::new();
+        while stop.is_none()
+            && store_error.is_none()
+            && running.len() + to_send.len() < concurrency
+            && batch.outcomes.len() < MAX_BATCH
+        {
+            let Some(job) = jobs.next() else { break };
+            let index = job.index;
+            match write::decide(job, &policy) {
+                Decision::Done(outcome) => batch.outcomes.push((index, outcome)),
+                Decision::Send(write) => {
+                    batch.intents.push((index, write.intent.clone()));
+                    to_send.push(write);
+                }
+            }
+        }
+        // Durable first: an intent before its write goes out, an outcome before progress
+        // reports it.
+        if !batch.is_empty() {
+            match lease
+                .keep_while(store.record_progress(id, claim, &batch))
+                .await?
+            {
+                Ok(()) => {
+                    for (_, outcome) in &batch.outcomes {
+                        tally.record(outcome);
+                        if let Some(progress) = &progress {
+                            progress(Progress {
+                                report: id,
+                                done: tally.done,
+                                total: tally.selected,
+                            });
+                        }
+                    }
+                    store_error = None;
+                }
+                Err(error @ StoreError::ClaimLost { .. }) => {
+                    running.detach_all();
+                    return Err(error.into());
+                }
+                Err(error) => {
+                    // Nothing of this batch was recorded: its writes are not sent, its
+                    // outcomes are tried again with the next batch.
+                    tracing::error!(error = %error, "could not record progress; stopping");
+                    stop.get_or_insert_with(|| format!("recording outcomes failed: {error}"));
+                    finished = batch.outcomes;
+                    to_send.clear();
+                    if store_error.replace(error).is_some() && running.is_empty() {
+                        // The store refused twice and nothing is in flight: give up.
+                        pending_left = finished.len();
+                        break;
+                    }
+                }
+            }
+        }
+        for write in to_send {
+            let target = target.clone();
+            let rules = rules.clone();
+            let index = write.index;
+            let span = tracing::debug_span!("apply_employee", index);
+            let handle = running
+                .spawn(async move { write::send(write, &*target, &rules).await }.instrument(span));
+            running_index.insert(handle.id(), index);
+        }
+        if running.is_empty() {
+            if finished.is_empty() && (stop.is_some() || jobs.len() == 0) {
+                break;
+            }
+            continue;
+        }
+        // Wait for a write to finish (renewing the lease meanwhile), then take every write
+        // that finished with it.
+        let Some(first) = lease.keep_while(running.join_next_with_id()).await? else {
+            continue;
+        };
+        let mut joined = vec![first];
+        while let Some(more) = running.try_join_next_with_id() {
+            joined.push(more);
+        }
+        for result in joined {
+            match result {
+                Ok((task, result)) => {
+                    running_index.remove(&task);
+                    if let Some(reason) = result.stop {
+                        stop.get_or_insert(reason);
+                    }
+                    if let Some(outcome) = result.outcome {
+                        finished.push((result.index, outcome));
+                    }
+                }
+                Err(error) => {
+                    let entry = running_index
+                        .remove(&error.id())
+                        .map_or_else(|| "an entry".to_owned(), |index| format!("entry {index}"));
+                    tracing::error!(%entry, error = %error, "an apply task failed; stopping");
+                    stop.get_or_insert_with(|| {
+                        format!(
+                            "the write of {entry} ended abnormally ({error}); resume re-reads it"
+                        )
+                    });
+                }
+            }
+        }
+    }
+    if let Some(error) = store_error {
+        tracing::error!(unrecorded = pending_left, "outcomes left unrecorded");
+        return Err(error.into());
+    }
+    Ok(if tally.pending > 0 {
+        Ending {
+            status: RunStatus::Interrupted,
+            failure: Some(
+                stop.unwrap_or_else(|| format!("{} employees still pending", tally.pending)),
+            ),
+        }
+    } else if tally.failed > 0 {
+        Ending {
+            status: RunStatus::CompletedWithErrors,
+            failure: None,
+        }
+    } else {
+        Ending {
+            status: RunStatus::Completed,
+            failure: None,
+        }
+    })
+}
+
+/// The selected entries' outcomes as recorded so far.
+struct Tally {
+    selected: usize,
+    done: usize,
+    pending: usize,
+    failed: usize,
+}
+
+impl Tally {
+    fn of(report: &SyncReport) -> Self {
+        let counts = report.outcome_counts();
+        Self {
+            selected: counts.selected(),
+            done: counts.selected() - counts.pending,
+            pending: counts.pending,
+            failed: counts.failed,
+        }
+    }
+
+    /// A Pending entry's final outcome was recorded.
+    fn record(&mut self, outcome: &Outcome) {
+        self.done += 1;
+        self.pending -= 1;
+        if matches!(outcome, Outcome::Failed { .. }) {
+            self.failed += 1;
+        }
+    }
+}
+
+/// Reads the target afresh and pairs each Pending entry with what the target holds for its
+/// code now. Only creates and updates need the read; when nothing but Unchanged employees
+/// is pending, none is made.
+async fn fresh_jobs(
+    report: SyncReport,
+    target: &dyn EmployeeSystem,
+    policy: &ComparisonPolicy,
+) -> Result<Vec<Job>, crate::error::ConnectorError> {
+    let writes_pending = report.entries.iter().any(|entry| {
+        entry.outcome == Some(Outcome::Pending)
+            && matches!(entry.kind, ChangeKind::New | ChangeKind::Changed)
+    });
+    let fresh = if writes_pending {
+        target.list_employees(&ListOptions::all_records()).await?
+    } else {
+        Vec::new()
+    };
+    let mut by_key: HashMap<String, Vec<EmployeeRecord>> = HashMap::with_capacity(fresh.len());
+    for record in fresh {
+        by_key
+            .entry(policy.match_key(&record.employee.code).into_owned())
+            .or_default()
+            .push(record);
+    }
+    Ok(report
+        .entries
+        .into_iter()
+        .enumerate()
+        .filter(|(_, entry)| entry.outcome == Some(Outcome::Pending))
+        .map(|(index, entry)| {
+            let current = match by_key.get(policy.match_key(&entry.code).as_ref()) {
+                None => Current::Absent,
+                Some(records) if records.len() == 1 => Current::One(Box::new(records[0].clone())),
+                Some(records) => Current::Many(records.len()),
+            };
+            Job {
+                index,
+                kind: entry.kind,
+                employee: entry.employee,
+                current,
+                intent: entry.intent,
+            }
+        })
+        .collect())
+}

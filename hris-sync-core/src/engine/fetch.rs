@@ -1,0 +1,254 @@
+//! Starting a run and fetching its lists in the background (SPEC R2–R5).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use tokio::sync::watch;
+use tracing::Instrument;
+
+use super::{lock, SyncEngine};
+use crate::actor::Actor;
+use crate::base_date;
+use crate::classify::{classify, TargetRules};
+use crate::error::{ConnectorError, SyncError};
+use crate::model::{MasterEntry, MasterKind};
+use crate::report::{
+    Direction, KindCounts, ReportEntry, ReportId, ReportSummary, RunStatus, SyncReport,
+};
+use crate::system::{EmployeeSystem, ListOptions};
+
+impl SyncEngine {
+    /// Starts a run (SPEC R4): checks the actor (R14), the base date (R2) and both systems'
+    /// maintenance windows (R12), records a report with status Fetching and returns its id at
+    /// once; the lists are read in the background. Nothing is written to either system.
+    ///
+    /// # Errors
+    /// [`SyncError::NotAdministrator`], [`SyncError::BaseDateOutOfRange`],
+    /// [`SyncError::MaintenanceWindow`], or a store failure. Nothing is fetched then.
+    pub async fn start(
+        &self,
+        direction: Direction,
+        base_date: NaiveDate,
+        actor: &Actor,
+    ) -> Result<ReportId, SyncError> {
+        Self::check_actor(actor)?;
+        base_date::check(base_date, self.inner.clock.today_in_japan())?;
+        let (source, target) = self.sides(direction);
+        self.check_window(source)?;
+        self.check_window(target)?;
+
+        let now = self.inner.clock.now();
+        let summary = ReportSummary {
+            id: ReportId::new(),
+            vendor: self.inner.attendance.info().name.clone(),
+            hr_system: self.inner.hr.info().name.clone(),
+            direction,
+            base_date,
+            actor: actor.clone(),
+            applied_by: None,
+            created_at: now,
+            updated_at: now,
+            status: RunStatus::Fetching,
+            failure: None,
+            counts: KindCounts::default(),
+            lease: None,
+            stop_requested: None,
+        };
+        self.inner.store.insert(&summary).await?;
+        let id = summary.id;
+        let (done, waiter) = watch::channel(false);
+        lock(&self.inner.fetches).insert(id, waiter);
+        let engine = self.clone();
+        let span = tracing::info_span!(
+            "sync_fetch",
+            report = %id,
+            vendor = %summary.vendor,
+            direction = %direction,
+        );
+        tokio::spawn(
+            async move {
+                let job = tokio::spawn(
+                    engine
+                        .clone()
+                        .fetch_in_background(summary.clone())
+                        .in_current_span(),
+                );
+                if let Err(error) = job.await {
+                    // A system (or the store) panicked: record the run as Failed instead of
+                    // leaving it in Fetching for ever.
+                    tracing::error!(error = %error, "the fetch job ended abnormally");
+                    engine
+                        .record_fetch_failure(
+                            summary,
+                            format!("the fetch ended abnormally: {error}"),
+                        )
+                        .await;
+                }
+                let _ = done.send(true);
+                lock(&engine.inner.fetches).remove(&id);
+            }
+            .instrument(span),
+        );
+        Ok(id)
+    }
+
+    /// Starts a run and waits for its classified list: the blocking variant for scripts.
+    ///
+    /// # Errors
+    /// As [`SyncEngine::start`]; a fetch failure comes back as the report with status Failed.
+    pub async fn fetch(
+        &self,
+        direction: Direction,
+        base_date: NaiveDate,
+        actor: &Actor,
+    ) -> Result<SyncReport, SyncError> {
+        let id = self.start(direction, base_date, actor).await?;
+        self.wait_until_fetched(id).await
+    }
+
+    /// Waits until a run has left Fetching, then returns its report.
+    ///
+    /// # Errors
+    /// [`SyncError::ReportNotFound`], or a store failure.
+    pub async fn wait_until_fetched(&self, id: ReportId) -> Result<SyncReport, SyncError> {
+        let waiter = lock(&self.inner.fetches).get(&id).cloned();
+        if let Some(mut waiter) = waiter {
+            // An error means the job ended and dropped its sender: done either way.
+            let _ = waiter.wait_for(|done| *done).await;
+        }
+        self.report(id).await
+    }
+
+    async fn record_fetch_failure(&self, mut summary: ReportSummary, failure: String) {
+        let id = summary.id;
+        summary.status = RunStatus::Failed;
+        summary.counts = KindCounts::default();
+        summary.failure = Some(failure);
+        summary.updated_at = self.inner.clock.now();
+        if let Err(error) = self.inner.store.update_summary(&summary).await {
+            tracing::error!(report = %id, error = %error, "report left in status fetching");
+        }
+    }
+
+    async fn fetch_in_background(self, mut summary: ReportSummary) {
+        let id = summary.id;
+        let result = self.fetch_and_classify(&summary).await;
+        summary.updated_at = self.inner.clock.now();
+        let stored = match result {
+            Ok((masters, entries)) => {
+                summary.status = RunStatus::AwaitingSync;
+                summary.counts = KindCounts::of(&entries);
+                tracing::info!(
+                    new = summary.counts.new,
+                    changed = summary.counts.changed,
+                    unchanged = summary.counts.unchanged,
+                    invalid = summary.counts.invalid,
+                    "classified"
+                );
+                self.inner
+                    .store
+                    .save_plan(&summary, &masters, &entries)
+                    .await
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "fetch failed");
+                summary.status = RunStatus::Failed;
+                summary.failure = Some(error.to_string());
+                self.inner.store.update_summary(&summary).await
+            }
+        };
+        if let Err(error) = stored {
+            // There is no caller to tell: record the failure on the report if the store still
+            // takes a small write, and log it loudly either way.
+            tracing::error!(report = %id, error = %error, "could not record the fetched plan");
+            self.record_fetch_failure(
+                summary,
+                format!("could not record the fetched plan: {error}"),
+            )
+            .await;
+        }
+    }
+
+    async fn fetch_and_classify(
+        &self,
+        summary: &ReportSummary,
+    ) -> Result<(BTreeMap<MasterKind, Vec<MasterEntry>>, Vec<ReportEntry>), SyncError> {
+        let (source, target) = self.sides(summary.direction);
+        let connector = |system: &dyn EmployeeSystem, operation| {
+            let name = system.info().name.clone();
+            move |source: ConnectorError| SyncError::Connector {
+                system: name,
+                operation,
+                source,
+            }
+        };
+        let source_list = async {
+            source
+                .list_employees(&ListOptions::enrolled_on(summary.base_date))
+                .await
+                .map_err(connector(source, "listing employees"))
+        };
+        let target_list = async {
+            target
+                .list_employees(&ListOptions::all_records())
+                .await
+                .map_err(connector(target, "listing employees"))
+        };
+        let masters = async {
+            let mut masters = BTreeMap::new();
+            for kind in &target.info().placement_kinds {
+                let entries = target
+                    .list_masters(*kind)
+                    .await
+                    .map_err(connector(target, "listing master values"))?;
+                masters.insert(*kind, entries);
+            }
+            Ok::<_, SyncError>(masters)
+        };
+        let (source_records, target_records, masters) =
+            tokio::try_join!(source_list, target_list, masters)?;
+
+        let prefer_business_name =
+            summary.direction == Direction::Export && self.inner.options.prefer_business_name;
+        let policy = self.inner.options.comparison;
+        let base_date = summary.base_date;
+        let required_on_create = target.info().required_on_create.clone();
+        // Classifying 100,000 employees takes a noticeable fraction of a second of CPU:
+        // off the async workers, so an embedding server keeps answering meanwhile.
+        let entries = tokio::task::spawn_blocking(move || {
+            let enrolled: Vec<_> = source_records
+                .into_iter()
+                .map(|record| record.employee)
+                .filter(|employee| employee.is_enrolled_on(base_date))
+                .map(|employee| {
+                    let mut sent = if prefer_business_name {
+                        employee.with_business_name_preferred()
+                    } else {
+                        crate::model::Employee {
+                            business_name: None,
+                            ..employee
+                        }
+                    };
+                    policy.prepare_outgoing(&mut sent);
+                    sent
+                })
+                .collect();
+            classify(
+                enrolled,
+                &target_records,
+                TargetRules {
+                    required_on_create: &required_on_create,
+                    policy: &policy,
+                },
+            )
+        })
+        .await
+        // A panic in classification goes on as a panic of the fetch job, which the job's
+        // watcher records as a Failed run.
+        .unwrap_or_else(|error| match error.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(error) => panic!("classification was cancelled: {error}"),
+        });
+        Ok((masters, entries))
+    }
+}

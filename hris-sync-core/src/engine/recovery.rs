@@ -1,0 +1,125 @@
+//! Recovery and housekeeping of runs: declaring a dead applier's run abandoned, and
+//! discarding a run that was never applied.
+
+use super::apply::claim_lost;
+use super::{lock, SyncEngine};
+use crate::actor::Actor;
+use crate::error::SyncError;
+use crate::report::{ReportId, ReportSummary, RunStatus};
+
+impl SyncEngine {
+    /// Declares that the process working on a run has ended (a crash, a deploy, a power
+    /// cut), so the run does not stay in progress for ever: a Fetching run becomes Failed
+    /// (start a new run; nothing was written), a Syncing run becomes Interrupted (continue it
+    /// with [`SyncEngine::resume`]). The reason names the actor; no system is called.
+    ///
+    /// A Syncing run is taken only once its applier's lease has expired: a live applier
+    /// renews it, so a fresh lease means the run is still being applied somewhere, and it
+    /// is refused with [`SyncError::LeaseHeld`] (stop it with [`SyncEngine::stop`]). Should
+    /// the old applier still be running after all (hung, not dead), its next write to the
+    /// report is refused and it stops sending. (A fetch declared abandoned that is still
+    /// alive may yet save its plan and make the run AwaitingSync again: harmless, since
+    /// nothing is written before an apply.)
+    ///
+    /// # Errors
+    /// [`SyncError::NotAdministrator`], [`SyncError::RunInProgress`] (this engine is working
+    /// on it), [`SyncError::LeaseHeld`], [`SyncError::WrongStatus`] unless the run is
+    /// Fetching or Syncing, store failures.
+    pub async fn mark_abandoned(
+        &self,
+        id: ReportId,
+        actor: &Actor,
+    ) -> Result<ReportSummary, SyncError> {
+        Self::check_actor(actor)?;
+        let _local = self.claim_locally(id)?;
+        if lock(&self.inner.fetches).contains_key(&id) {
+            return Err(SyncError::RunInProgress(id));
+        }
+        let read = self
+            .inner
+            .store
+            .summary(id)
+            .await?
+            .ok_or(SyncError::ReportNotFound(id))?;
+        let now = self.inner.clock.now();
+        let (status, work) = match read.status {
+            RunStatus::Fetching => (RunStatus::Failed, "fetching it".to_owned()),
+            RunStatus::Syncing => match &read.lease {
+                Some(lease) if lease.is_fresh_at(now) => {
+                    return Err(SyncError::LeaseHeld {
+                        id,
+                        holder: lease.holder.clone(),
+                        renewed_secs_ago: (now - lease.renewed_at).num_seconds(),
+                        expires_in_secs: (lease.expires_at - now).num_seconds(),
+                    })
+                }
+                Some(lease) => (
+                    RunStatus::Interrupted,
+                    format!(
+                        "applying it ({}, lease expired {} s ago)",
+                        lease.holder,
+                        (now - lease.expires_at).num_seconds()
+                    ),
+                ),
+                None => (RunStatus::Interrupted, "applying it".to_owned()),
+            },
+            status => {
+                return Err(SyncError::WrongStatus {
+                    id,
+                    status,
+                    expected: "fetching or syncing",
+                })
+            }
+        };
+        let mut summary = read.clone();
+        summary.status = status;
+        summary.failure = Some(format!(
+            "declared abandoned by {}: the process {work} ended",
+            actor.id
+        ));
+        summary.updated_at = now;
+        summary.lease = None;
+        summary.stop_requested = None;
+        self.inner
+            .store
+            .transition(&read, &summary)
+            .await
+            .map_err(|error| claim_lost(error, "fetching or syncing"))?;
+        Ok(summary)
+    }
+
+    /// Puts aside a run that was never applied (a dry run, a refused selection): its status
+    /// becomes Discarded, it is kept for audit, and [`SyncEngine::recent`] no longer lists it
+    /// ([`SyncEngine::list`] does when asked).
+    ///
+    /// # Errors
+    /// [`SyncError::NotAdministrator`], [`SyncError::ReportNotFound`],
+    /// [`SyncError::WrongStatus`] unless the run is AwaitingSync (also when another engine
+    /// started applying it meanwhile), store failures.
+    pub async fn discard(&self, id: ReportId, actor: &Actor) -> Result<ReportSummary, SyncError> {
+        Self::check_actor(actor)?;
+        let read = self
+            .inner
+            .store
+            .summary(id)
+            .await?
+            .ok_or(SyncError::ReportNotFound(id))?;
+        if read.status != RunStatus::AwaitingSync {
+            return Err(SyncError::WrongStatus {
+                id,
+                status: read.status,
+                expected: "awaiting_sync",
+            });
+        }
+        let mut summary = read.clone();
+        summary.status = RunStatus::Discarded;
+        summary.failure = Some(format!("discarded by {} without being applied", actor.id));
+        summary.updated_at = self.inner.clock.now();
+        self.inner
+            .store
+            .transition(&read, &summary)
+            .await
+            .map_err(|error| claim_lost(error, "awaiting_sync"))?;
+        Ok(summary)
+    }
+}
