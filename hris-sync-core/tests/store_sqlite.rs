@@ -129,6 +129,64 @@ fn r13_a_foreign_sqlite_database_is_corrupt() {
         matches!(&error, StoreError::Corrupt { message, .. } if message.contains("not a hris-sync report database")),
         "{error:?}"
     );
+    // Refused as it was found: still in its own journal mode, no log beside it.
+    let mode: String = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "delete");
+    assert!(!dir.path().join("other.db-wal").exists());
+}
+
+/// R13: a version-1 database (before write intents) is migrated on open and keeps its
+/// reports.
+#[tokio::test]
+async fn r13_a_version_1_database_is_migrated_and_keeps_its_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reports.db");
+    let summary = summary();
+    {
+        let store = SqliteReportStore::open(&path).unwrap();
+        store.insert(&summary).await.unwrap();
+        store
+            .save_plan(&summary, &masters(), &entries(3))
+            .await
+            .unwrap();
+    }
+    // Back to version 1's shape: no intent column.
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    connection
+        .execute_batch("ALTER TABLE entries DROP COLUMN intent; PRAGMA user_version = 1;")
+        .unwrap();
+    drop(connection);
+    let store = SqliteReportStore::open(&path).unwrap();
+    let report = store.load(summary.id).await.unwrap().unwrap();
+    assert_eq!(report.entries, entries(3));
+    let (_, claim) = select(&store, &summary, &[0]).await;
+    let batch = hris_sync_core::ProgressBatch {
+        intents: vec![(0, hris_sync_core::WriteIntent::Create)],
+        outcomes: Vec::new(),
+    };
+    store
+        .record_progress(summary.id, claim, &batch)
+        .await
+        .unwrap();
+    let version: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+}
+
+/// Issue 10 item 9: an open that fails says the operating system's reason.
+#[test]
+fn r13_an_open_error_carries_the_os_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = SqliteReportStore::open(dir.path()).unwrap_err();
+    assert!(
+        error.to_string().contains("Is a directory"),
+        "the OS reason is lost: {error}"
+    );
 }
 
 /// R13: a database written by a newer schema version is refused with a clear message.
@@ -139,12 +197,12 @@ fn r13_a_newer_schema_version_is_corrupt() {
     drop(SqliteReportStore::open(&path).unwrap());
     rusqlite::Connection::open(&path)
         .unwrap()
-        .pragma_update(None, "user_version", 2)
+        .pragma_update(None, "user_version", 3)
         .unwrap();
     let error = SqliteReportStore::open(&path).unwrap_err();
     assert!(
         matches!(&error, StoreError::Corrupt { message, .. }
-            if message.contains("schema version 2") && message.contains("newer")),
+            if message.contains("schema version 3") && message.contains("newer")),
         "{error:?}"
     );
 }
