@@ -18,8 +18,8 @@ use chrono::NaiveDate;
 use connector_kingoftime::emulator::{Endpoint, Fault, FaultKind, KotEmulator};
 use hris_sync_core::{
     Actor, ApplyRequest, Direction, Employee, Gender, InMemorySystem, MaintenanceWindows,
-    MasterKind, Outcome, ReportId, RunStatus, Selection, SqliteReportStore, SyncEngine,
-    SyncError, SyncOptions,
+    MasterKind, Outcome, ReportId, RunStatus, Selection, SqliteReportStore, SyncEngine, SyncError,
+    SyncOptions,
 };
 
 /// Set in the child: the emulator's base URL, the token, the store path, the lease in ms.
@@ -151,7 +151,10 @@ async fn start_run(
             .times(10_000)
             .on(Endpoint::CreateEmployee),
     );
-    let store = dir.join(format!("reports-{round}.db")).display().to_string();
+    let store = dir
+        .join(format!("reports-{round}.db"))
+        .display()
+        .to_string();
     let setting = format!(
         "{}|{}|{}|{}",
         emulator.base_url(),
