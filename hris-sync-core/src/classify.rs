@@ -7,13 +7,56 @@
 
 use std::borrow::Cow;
 
+use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
+use crate::clock::{Clock, SystemClock};
 use crate::compare::ComparisonPolicy;
 use crate::model::{Employee, EmployeeRecord, Field};
 use crate::report::{ChangeKind, FieldDifference, InvalidReason, ReportEntry};
+use crate::system::{Side, SystemInfo};
 
-/// What classification needs to know about the target.
+/// What classification needs besides the two lists: what the target declares, the
+/// comparison policy, and the run's date.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use hris_sync_core::classify::ClassifyRules;
+/// use hris_sync_core::{ComparisonPolicy, Side, SystemInfo};
+///
+/// let target = SystemInfo::new("Attendance", Side::Attendance);
+/// let policy = ComparisonPolicy::default();
+/// let rules = ClassifyRules::new(&target, &policy, NaiveDate::from_ymd_opt(2026, 5, 1).unwrap());
+/// assert_eq!(rules.today.to_string(), "2026-05-01");
+/// ```
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct ClassifyRules<'a> {
+    /// What the target declares: [`SystemInfo::required_on_create`],
+    /// [`SystemInfo::max_lengths`] and [`SystemInfo::code_characters`] are read.
+    pub target: &'a SystemInfo,
+    /// The comparison policy (also the validation's
+    /// [`minimum_age_at_hire`](ComparisonPolicy::minimum_age_at_hire)).
+    pub policy: &'a ComparisonPolicy,
+    /// Today's date in Japan (`Clock::today_in_japan`): a birth date after it is Invalid.
+    pub today: NaiveDate,
+}
+
+impl<'a> ClassifyRules<'a> {
+    /// The rules for a run against `target` under `policy` on `today` (Japan time).
+    pub fn new(target: &'a SystemInfo, policy: &'a ComparisonPolicy, today: NaiveDate) -> Self {
+        Self {
+            target,
+            policy,
+            today,
+        }
+    }
+}
+
+/// The former rules of [`classify`]: the target's required fields and the policy only.
+///
+/// Transitional: prefer [`ClassifyRules`] and [`classify_with`], which also know the
+/// target's length limits and code characters and the run's date.
 #[derive(Clone, Copy, Debug)]
 pub struct TargetRules<'a> {
     /// The fields the target requires (see [`SystemInfo::required_on_create`](crate::SystemInfo)).
@@ -22,42 +65,90 @@ pub struct TargetRules<'a> {
     pub policy: &'a ComparisonPolicy,
 }
 
-/// Classifies `source` (already filtered to the enrolled employees, in the form to be sent)
-/// against every record of the target, resigned and future ones included.
+/// [`classify_with`] for a target that declares only `rules.required_on_create` (no length
+/// limits, any printable code), on today's date by the host's clock.
 ///
-/// Entries come out in the source's order. An employee is Invalid — with the first reason
-/// found, in this order — when its code is empty, its code appears more than once in the
-/// source, its code matches more than one target record, a value would certainly be
-/// refused, or a field the target requires is missing. Values are checked
-/// ([`ComparisonPolicy::validate`]) only for New and Changed employees: nothing is sent for an
-/// Unchanged one. An Invalid employee that matched one target record keeps its differences
-/// and the record's id, for the administrator to see.
-///
-/// ```
-/// use hris_sync_core::classify::{classify, TargetRules};
-/// use hris_sync_core::{ChangeKind, ComparisonPolicy, Employee, EmployeeRecord, Field, Gender, RecordId};
-///
-/// let source = vec![
-///     Employee::new("1").with_name("山田", "太郎").with_gender(Gender::Male),
-///     Employee::new("2").with_name("佐藤", "花子").with_gender(Gender::Female),
-/// ];
-/// let target = vec![EmployeeRecord {
-///     id: RecordId::new("k1"),
-///     employee: Employee::new("1").with_name("山田", "次郎").with_gender(Gender::Male),
-/// }];
-/// let policy = ComparisonPolicy::default();
-/// let rules = TargetRules { required_on_create: &[Field::Gender], policy: &policy };
-/// let entries = classify(source, &target, rules);
-/// assert_eq!(entries[0].kind, ChangeKind::Changed);
-/// assert_eq!(entries[0].differences[0].field, Field::FirstName);
-/// assert_eq!(entries[1].kind, ChangeKind::New);
-/// ```
+/// Transitional, until the engine passes [`ClassifyRules`] with its own clock's date.
 pub fn classify(
     source: Vec<Employee>,
     target: &[EmployeeRecord],
     rules: TargetRules<'_>,
 ) -> Vec<ReportEntry> {
+    let info = SystemInfo::new("target", Side::Attendance)
+        .with_required_on_create(rules.required_on_create.iter().copied());
+    let today = SystemClock.today_in_japan();
+    classify_with(
+        source,
+        target,
+        &ClassifyRules::new(&info, rules.policy, today),
+    )
+}
+
+/// Classifies `source` (already filtered to the enrolled employees, in the form to be sent)
+/// against every record of the target, resigned and future ones included.
+///
+/// Codes are matched, and counted for duplicates, by their
+/// [`match_key`](ComparisonPolicy::match_key): `1001 `, `1001　` and `１００１` are the
+/// employee `1001`. Each entry's [`code`](ReportEntry::code) is the code as the source holds
+/// it; its [`employee`](ReportEntry::employee) carries the canonical code (the match key),
+/// which is what a create sends. When the two differ, the entry has a warning on
+/// [`Field::Code`] quoting the source's form with its blanks visible (Unchanged entries too:
+/// it is about the source's data, not about a write).
+///
+/// Entries come out in the source's order. An employee is Invalid — with the first reason
+/// found, in this order — when its code is empty, its code appears more than once in the
+/// source, its code matches more than one target record, a value that will be sent is
+/// refused by [`ComparisonPolicy::validate`] (code, lengths, email, dates), or a field the
+/// target requires is missing: for a New employee, any of
+/// [`SystemInfo::required_on_create`]; for a Changed one, only a required field its update
+/// would clear. Only what will be sent is checked: everything for a New employee, the
+/// differing fields for a Changed one, nothing for an Unchanged one. An Invalid employee
+/// that matched one target record keeps its differences and the record's id, for the
+/// administrator to see.
+///
+/// The outcome for each employee does not depend on the order of either list.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use hris_sync_core::classify::{classify_with, ClassifyRules};
+/// use hris_sync_core::{ChangeKind, ComparisonPolicy, Employee, EmployeeRecord, Field, Gender,
+///     RecordId, Side, SystemInfo};
+///
+/// let source = vec![
+///     Employee::new("1").with_name("山田", "太郎").with_gender(Gender::Male),
+///     Employee::new("2").with_name("佐藤", "花子").with_gender(Gender::Female),
+///     Employee::new("3\u{3000}").with_name("鈴木", "一郎").with_gender(Gender::Male),
+/// ];
+/// let target = vec![
+///     EmployeeRecord {
+///         id: RecordId::new("k1"),
+///         employee: Employee::new("1").with_name("山田", "次郎").with_gender(Gender::Male),
+///     },
+///     EmployeeRecord {
+///         id: RecordId::new("k3"),
+///         employee: Employee::new("3").with_name("鈴木", "一郎").with_gender(Gender::Male),
+///     },
+/// ];
+/// let info = SystemInfo::new("Attendance", Side::Attendance)
+///     .with_required_on_create([Field::Gender]);
+/// let policy = ComparisonPolicy::default();
+/// let today = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
+/// let entries = classify_with(source, &target, &ClassifyRules::new(&info, &policy, today));
+/// assert_eq!(entries[0].kind, ChangeKind::Changed);
+/// assert_eq!(entries[0].differences[0].field, Field::FirstName);
+/// assert_eq!(entries[1].kind, ChangeKind::New);
+/// assert_eq!(entries[2].kind, ChangeKind::Unchanged);
+/// assert_eq!(entries[2].code.as_str(), "3\u{3000}");
+/// assert_eq!(entries[2].employee.code.as_str(), "3");
+/// assert_eq!(entries[2].warnings[0].field, Field::Code);
+/// ```
+pub fn classify_with(
+    source: Vec<Employee>,
+    target: &[EmployeeRecord],
+    rules: &ClassifyRules<'_>,
+) -> Vec<ReportEntry> {
     let policy = rules.policy;
+    let required = rules.target.required_on_create.as_slice();
     // Keys borrow from the inputs: the common code needs no normalisation and so no copy.
     let mut target_index: FxHashMap<Cow<'_, str>, (usize, usize)> =
         FxHashMap::with_capacity_and_hasher(target.len(), Default::default());
@@ -86,10 +177,19 @@ pub fn classify(
     drop(target_index);
 
     let mut entries = Vec::with_capacity(source.len());
-    for (employee, (source_count, matched)) in source.into_iter().zip(matches) {
+    for (mut employee, (source_count, matched)) in source.into_iter().zip(matches) {
         let record = matched
             .filter(|(_, count)| *count == 1)
             .map(|(at, _)| &target[at]);
+        let mut warnings = Vec::new();
+        // The entry keeps the source's form; the employee, as sent, the canonical code.
+        let code = match policy.canonical_code(&employee.code) {
+            Some((canonical, warning)) => {
+                warnings.push(warning);
+                std::mem::replace(&mut employee.code, canonical)
+            }
+            None => employee.code.clone(),
+        };
         let mut invalid = if employee.code.is_blank() {
             Some(InvalidReason::EmptyCode)
         } else if source_count > 1 {
@@ -107,13 +207,32 @@ pub fn classify(
         };
         // Only what will be sent is checked: an Unchanged employee sends nothing.
         let unchanged = invalid.is_none() && record.is_some() && differences.is_empty();
-        let mut warnings = Vec::new();
         if invalid.is_none() && !unchanged {
-            let validation = policy.validate(&employee);
-            warnings = validation.warnings;
+            let updated: Vec<Field>;
+            let sent: &[Field] = if record.is_none() {
+                &Field::ALL
+            } else {
+                updated = differences
+                    .iter()
+                    .map(|difference| difference.field)
+                    .collect();
+                &updated
+            };
+            let validation = policy.validate(&employee, sent, rules.target, rules.today);
+            warnings.extend(validation.warnings);
             invalid = validation.errors.into_iter().next().or_else(|| {
-                missing_required(&employee, rules.required_on_create)
-                    .map(|field| InvalidReason::MissingRequiredField { field })
+                // A create needs every required field; an update must not clear one.
+                let missing = match record {
+                    None => required
+                        .iter()
+                        .copied()
+                        .find(|field| is_missing(&employee, *field)),
+                    Some(_) => sent
+                        .iter()
+                        .copied()
+                        .find(|field| required.contains(field) && is_missing(&employee, *field)),
+                };
+                missing.map(|field| InvalidReason::MissingRequiredField { field })
             });
         }
         let kind = match (&invalid, record) {
@@ -123,7 +242,7 @@ pub fn classify(
             (None, Some(_)) => ChangeKind::Changed,
         };
         entries.push(ReportEntry {
-            code: employee.code.clone(),
+            code,
             kind,
             invalid_reason: invalid,
             differences,
@@ -173,16 +292,17 @@ fn same(policy: &ComparisonPolicy, field: Field, target: &Employee, source: &Emp
     }
 }
 
-fn missing_required(employee: &Employee, required: &[Field]) -> Option<Field> {
-    required.iter().copied().find(|field| match field {
+/// Whether `employee` has no value in `field` (a text of blanks only counts as none).
+fn is_missing(employee: &Employee, field: Field) -> bool {
+    match field {
         Field::Gender => employee.gender.is_none(),
         Field::BirthDate => employee.birth_date.is_none(),
         Field::HireDate => employee.hire_date.is_none(),
         Field::ResignationDate => employee.resignation_date.is_none(),
         text => employee
-            .text(*text)
+            .text(text)
             .is_none_or(|value| value.trim().is_empty()),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -191,6 +311,7 @@ mod tests {
 
     use super::*;
     use crate::model::{FieldValue, Gender, RecordId};
+    use crate::system::Side;
 
     fn person(code: &str) -> Employee {
         Employee::new(code)
@@ -210,15 +331,13 @@ mod tests {
 
     fn run(source: Vec<Employee>, target: &[EmployeeRecord]) -> Vec<ReportEntry> {
         let policy = ComparisonPolicy::default();
-        let required = [Field::Gender, Field::LastName, Field::FirstName];
-        classify(
-            source,
-            target,
-            TargetRules {
-                required_on_create: &required,
-                policy: &policy,
-            },
-        )
+        let info = SystemInfo::new("target", Side::Attendance).with_required_on_create([
+            Field::Gender,
+            Field::LastName,
+            Field::FirstName,
+        ]);
+        let today = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
+        classify_with(source, target, &ClassifyRules::new(&info, &policy, today))
     }
 
     #[test]
@@ -332,14 +451,25 @@ mod tests {
         let odd = |code: &str| person(code).with_name("山田①", "太郎");
         let mut changed = odd("2");
         changed.email = Some("new@example.jp".into());
-        let target = [record("k1", odd("1")), record("k2", odd("2"))];
-        let entries = run(vec![odd("1"), changed, odd("3")], &target);
+        let mut renamed = odd("4");
+        renamed.first_name = Some("次郎㈱".into());
+        let target = [
+            record("k1", odd("1")),
+            record("k2", odd("2")),
+            record("k4", odd("4")),
+        ];
+        let entries = run(vec![odd("1"), changed, odd("3"), renamed], &target);
         assert_eq!(entries[0].kind, ChangeKind::Unchanged);
         assert!(entries[0].warnings.is_empty(), "nothing is sent for it");
+        // The update sends the email only: the last name's ① is not sent.
         assert_eq!(entries[1].kind, ChangeKind::Changed);
-        assert_eq!(entries[1].warnings[0].field, Field::LastName);
+        assert!(entries[1].warnings.is_empty(), "{:?}", entries[1].warnings);
         assert_eq!(entries[2].kind, ChangeKind::New);
         assert_eq!(entries[2].warnings[0].field, Field::LastName);
+        // The update sends the first name, and its ㈱ is flagged.
+        assert_eq!(entries[3].kind, ChangeKind::Changed);
+        let fields: Vec<Field> = entries[3].warnings.iter().map(|w| w.field).collect();
+        assert_eq!(fields, [Field::FirstName]);
     }
 
     #[test]

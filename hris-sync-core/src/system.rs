@@ -39,6 +39,15 @@ pub struct SystemInfo {
     pub placement_kinds: Vec<MasterKind>,
     /// Daily windows in which the system refuses employee calls (SPEC R12).
     pub maintenance_windows: MaintenanceWindows,
+    /// The longest value, in characters (Unicode scalar values), the system holds in each
+    /// text field listed: the code, names, kana and email. A longer value makes a new
+    /// employee — or a changed one whose update sends it — Invalid (SPEC S3). A field not
+    /// listed has no declared limit. Empty by default.
+    pub max_lengths: Vec<(Field, usize)>,
+    /// The characters the system holds in an employee code. A new employee whose code (in
+    /// its canonical form, see [`ComparisonPolicy::match_key`](crate::ComparisonPolicy::match_key))
+    /// has others is Invalid. [`CodeCharacters::Printable`] by default.
+    pub code_characters: CodeCharacters,
 }
 
 impl SystemInfo {
@@ -50,6 +59,8 @@ impl SystemInfo {
             required_on_create: Vec::new(),
             placement_kinds: Vec::new(),
             maintenance_windows: MaintenanceWindows::none(),
+            max_lengths: Vec::new(),
+            code_characters: CodeCharacters::default(),
         }
     }
 
@@ -69,6 +80,137 @@ impl SystemInfo {
     pub fn with_maintenance_windows(mut self, windows: MaintenanceWindows) -> Self {
         self.maintenance_windows = windows;
         self
+    }
+
+    /// Sets the longest value, in characters, the system holds in `field`, replacing an
+    /// earlier limit of that field.
+    ///
+    /// ```
+    /// use hris_sync_core::{Field, Side, SystemInfo};
+    ///
+    /// let info = SystemInfo::new("Attendance", Side::Attendance)
+    ///     .with_max_length(Field::LastName, 50)
+    ///     .with_max_length(Field::LastName, 30);
+    /// assert_eq!(info.max_length(Field::LastName), Some(30));
+    /// assert_eq!(info.max_length(Field::Email), None);
+    /// ```
+    pub fn with_max_length(mut self, field: Field, characters: usize) -> Self {
+        self.max_lengths.retain(|(limited, _)| *limited != field);
+        self.max_lengths.push((field, characters));
+        self
+    }
+
+    /// Sets the limits of several fields (see [`with_max_length`](Self::with_max_length)).
+    pub fn with_max_lengths(mut self, limits: impl IntoIterator<Item = (Field, usize)>) -> Self {
+        for (field, characters) in limits {
+            self = self.with_max_length(field, characters);
+        }
+        self
+    }
+
+    /// The longest value, in characters, the system holds in `field`, if it declares one.
+    pub fn max_length(&self, field: Field) -> Option<usize> {
+        self.max_lengths
+            .iter()
+            .find(|(limited, _)| *limited == field)
+            .map(|(_, characters)| *characters)
+    }
+
+    /// Sets the characters the system holds in an employee code.
+    pub fn with_code_characters(mut self, characters: CodeCharacters) -> Self {
+        self.code_characters = characters;
+        self
+    }
+}
+
+/// Which characters a system holds in an employee code: declared data, read by
+/// classification (a new employee whose code has other characters is Invalid, SPEC S3).
+///
+/// Blanks are never part of a code, whatever the declaration: the blanks around a code are
+/// cosmetic (they are not part of its [match key](crate::ComparisonPolicy::match_key)), and a
+/// code with a blank inside (`10 01`) is Invalid.
+///
+/// ```
+/// use hris_sync_core::system::CodeCharacters;
+///
+/// let kot = CodeCharacters::ascii_alphanumeric_and("-_");
+/// assert!(kot.allows('A') && kot.allows('7') && kot.allows('-'));
+/// assert!(!kot.allows('.') && !kot.allows('１') && !kot.allows('本'));
+/// assert_eq!(kot.to_string(), "ASCII letters, digits and - _");
+///
+/// let any = CodeCharacters::default();
+/// assert!(any.allows('本') && any.allows('.'));
+/// assert!(!any.allows('\u{3000}') && !any.allows('\t') && !any.allows('\u{200B}'));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CodeCharacters {
+    /// Any character but blanks, control characters and invisible format characters
+    /// (U+00AD, U+200B..U+200F, U+202A..U+202E, U+2060..U+2064, U+FEFF): what a system that
+    /// declares nothing is assumed to hold.
+    #[default]
+    Printable,
+    /// ASCII letters and digits, and the ASCII symbols listed.
+    AsciiAlphanumeric {
+        /// The ASCII symbols held besides letters and digits (`"-_"`); blanks and
+        /// non-ASCII characters listed here are ignored.
+        symbols: String,
+    },
+}
+
+impl CodeCharacters {
+    /// ASCII letters and digits, and the ASCII `symbols`.
+    pub fn ascii_alphanumeric_and(symbols: impl Into<String>) -> Self {
+        Self::AsciiAlphanumeric {
+            symbols: symbols.into(),
+        }
+    }
+
+    /// Whether a code may hold `c`.
+    pub fn allows(&self, c: char) -> bool {
+        match self {
+            CodeCharacters::Printable => !is_blank_or_invisible(c),
+            CodeCharacters::AsciiAlphanumeric { symbols } => {
+                c.is_ascii_alphanumeric() || (c.is_ascii_graphic() && symbols.contains(c))
+            }
+        }
+    }
+}
+
+/// Blanks, control characters and the invisible format characters a person cannot see in a
+/// code.
+pub(crate) fn is_blank_or_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(c,
+            '\u{AD}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{FEFF}'
+        )
+}
+
+impl fmt::Display for CodeCharacters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CodeCharacters::Printable => {
+                f.write_str("any visible character (no blanks, control or invisible characters)")
+            }
+            CodeCharacters::AsciiAlphanumeric { symbols } => {
+                let symbols: Vec<String> = symbols
+                    .chars()
+                    .filter(char::is_ascii_graphic)
+                    .filter(|c| !c.is_ascii_alphanumeric())
+                    .map(String::from)
+                    .collect();
+                if symbols.is_empty() {
+                    f.write_str("ASCII letters and digits")
+                } else {
+                    write!(f, "ASCII letters, digits and {}", symbols.join(" "))
+                }
+            }
+        }
     }
 }
 

@@ -10,7 +10,7 @@
 //! | [`katakana_width`](ComparisonPolicy::katakana_width) | names, kana | `ﾔﾏﾀﾞ` = `ヤマダ`, `ｶﾞ` = `ガ` |
 //! | [`hiragana_katakana`](ComparisonPolicy::hiragana_katakana) | kana | `すずき` = `スズキ` |
 //! | [`ascii_width`](ComparisonPolicy::ascii_width) | code, email | `００１` = `001`, `ａｂｃ＠ｅｘａｍｐｌｅ．ｃｏｍ` = `abc@example.com` |
-//! | [`blanks`](ComparisonPolicy::blanks) | names, kana | `山田　太郎` = `山田 太郎` = ` 山田  太郎 ` |
+//! | [`blanks`](ComparisonPolicy::blanks) | names, kana; the code's ends | `山田　太郎` = `山田 太郎` = ` 山田  太郎 `; `1001　` = `1001` |
 //! | [`email_domain_case`](ComparisonPolicy::email_domain_case) | email | `taro@Example.COM` = `taro@example.com` |
 //! | [`unicode_composition`](ComparisonPolicy::unicode_composition) | all text | `ガ` (U+30AC) = `ガ` (U+30AB U+3099) |
 //! | [`empty_is_unset`](ComparisonPolicy::empty_is_unset) | all text | `""` = unset |
@@ -21,9 +21,12 @@
 //! NFKC to a whole name, because it folds exactly those.
 //!
 //! What is sent stays the source's value: [`ComparisonPolicy::prepare_outgoing`] rewrites
-//! nothing unless one of its `outgoing_*` switches (all off by default) is turned on.
+//! nothing unless one of its `outgoing_*` switches (all off by default) is turned on. The
+//! one exception is the employee code: a create sends its canonical form, the
+//! [`match_key`](ComparisonPolicy::match_key), so the next run matches what was created.
 //!
-//! [`ComparisonPolicy::validate`] flags what a target may refuse; see its docs. The full
+//! [`ComparisonPolicy::validate`] checks what a write will send (lengths, code characters,
+//! dates, emails) and flags what a target may refuse; see its docs. The full
 //! rules table with examples is `docs/comparison.md`.
 
 mod email;
@@ -32,8 +35,11 @@ mod validate;
 
 use std::borrow::Cow;
 
+use chrono::NaiveDate;
+
 use crate::model::{Employee, EmployeeCode, Field, FieldValue};
 use crate::report::{InvalidReason, Warning};
+use crate::system::SystemInfo;
 
 /// Which cosmetic differences classification ignores, and which rewrites are applied to
 /// what is sent.
@@ -72,7 +78,10 @@ pub struct ComparisonPolicy {
     /// Blanks in names and kana: the ideographic space U+3000, tabs and runs of blanks count as
     /// one space, and leading and trailing blanks are ignored: `山田　太郎` = `山田 太郎` =
     /// ` 山田  太郎 `, `タロウ ` = `タロウ`. A blank against none still differs (`山田 太郎` ≠
-    /// `山田太郎`).
+    /// `山田太郎`). In the employee code only the blanks around it are ignored (`1001 ` =
+    /// `1001　` = `1001`, also in the [match key](Self::match_key)); a code with a blank
+    /// inside is Invalid for a create. With the rule off a code's blanks count (`1001 ` ≠
+    /// `1001`), and a create of a code with blanks is Invalid, since no code holds blanks.
     pub blanks: bool,
     /// Upper and lower case are equal in the email domain: `taro@Example.CO.JP` =
     /// `taro@example.co.jp`. The local part stays case-sensitive (`Taro@` ≠ `taro@`):
@@ -103,6 +112,11 @@ pub struct ComparisonPolicy {
     /// `abc@example.com`). Off by default; [`validate`](ComparisonPolicy::validate) takes
     /// it into account.
     pub outgoing_ascii_email: bool,
+    /// Validation: a birth date that makes the employee younger than this many years on the
+    /// hire date gets a warning (not an error). 15 by default, the minimum age of the Labour
+    /// Standards Act (労働基準法 第56条); 0 turns the check off. An employee reaches an age
+    /// on the birthday (born 29 February: on 1 March in a common year).
+    pub minimum_age_at_hire: u8,
 }
 
 /// Every comparison rule on, every outgoing rewrite off.
@@ -120,9 +134,13 @@ impl Default for ComparisonPolicy {
             outgoing_full_width_kana: false,
             outgoing_trim_blanks: false,
             outgoing_ascii_email: false,
+            minimum_age_at_hire: DEFAULT_MINIMUM_AGE_AT_HIRE,
         }
     }
 }
+
+/// The default [`ComparisonPolicy::minimum_age_at_hire`]: the Labour Standards Act's 15.
+pub const DEFAULT_MINIMUM_AGE_AT_HIRE: u8 = 15;
 
 /// What [`ComparisonPolicy::validate`] found on one employee.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -145,7 +163,8 @@ macro_rules! setters {
 }
 
 impl ComparisonPolicy {
-    /// Every rule off: values compare exactly as stored, nothing is rewritten.
+    /// Every rule off: values compare exactly as stored, nothing is rewritten. (Validation
+    /// keeps its thresholds: [`minimum_age_at_hire`](Self::minimum_age_at_hire) stays 15.)
     pub fn exact() -> Self {
         Self {
             katakana_width: false,
@@ -159,6 +178,7 @@ impl ComparisonPolicy {
             outgoing_full_width_kana: false,
             outgoing_trim_blanks: false,
             outgoing_ascii_email: false,
+            minimum_age_at_hire: DEFAULT_MINIMUM_AGE_AT_HIRE,
         }
     }
 
@@ -187,17 +207,34 @@ impl ComparisonPolicy {
         with_outgoing_ascii_email => outgoing_ascii_email;
     }
 
-    /// The key two employee codes match by: the code with [`ascii_width`](Self::ascii_width)
-    /// and [`unicode_composition`](Self::unicode_composition) applied, so `００１` and `001`
-    /// match. Borrowed when nothing changes (always for an ASCII code).
+    /// Sets [`minimum_age_at_hire`](Self::minimum_age_at_hire) (0 turns the check off).
+    #[must_use]
+    pub fn with_minimum_age_at_hire(mut self, years: u8) -> Self {
+        self.minimum_age_at_hire = years;
+        self
+    }
+
+    /// The employee code's identity: two codes are the same employee exactly when their match
+    /// keys are equal. Classification matches source and target by it, counts duplicates by
+    /// it (`1001` and `1001 ` in one source are a duplicate pair), and a create sends it as
+    /// the code; compare any code a person types (a selection) through it too.
+    ///
+    /// The key is the code with [`blanks`](Self::blanks) (leading and trailing blanks —
+    /// space, tab, U+3000 and any other Unicode white space — removed; a blank inside stays),
+    /// [`ascii_width`](Self::ascii_width) (`１０４１` → `1041`) and
+    /// [`unicode_composition`](Self::unicode_composition) applied. Case stays (`a01` ≠
+    /// `A01`). The key of a key is itself. Cheap: borrowed (no allocation) unless a full-width
+    /// or decomposed character has to change, so always for an ASCII code, blanks or not.
     ///
     /// ```
     /// use std::borrow::Cow;
     /// use hris_sync_core::{ComparisonPolicy, EmployeeCode};
     ///
     /// let policy = ComparisonPolicy::default();
-    /// assert_eq!(policy.match_key(&EmployeeCode::new("００１")), "001");
-    /// assert!(matches!(policy.match_key(&EmployeeCode::new("001")), Cow::Borrowed("001")));
+    /// assert_eq!(policy.match_key(&EmployeeCode::new("１０４１")), "1041");
+    /// assert_eq!(policy.match_key(&EmployeeCode::new("1003\u{3000}")), "1003");
+    /// assert_eq!(policy.match_key(&EmployeeCode::new(" 10 01\t")), "10 01");
+    /// assert!(matches!(policy.match_key(&EmployeeCode::new("1001 ")), Cow::Borrowed("1001")));
     /// ```
     pub fn match_key<'a>(&self, code: &'a EmployeeCode) -> Cow<'a, str> {
         self.key(Field::Code, code.as_str())
@@ -244,8 +281,10 @@ impl ComparisonPolicy {
     /// - [`outgoing_ascii_email`](Self::outgoing_ascii_email): `ａｂｃ＠ｅｘａｍｐｌｅ．ｃｏｍ`
     ///   → `abc@example.com`.
     ///
-    /// The business name's parts get the name rewrites too. The employee code is never
-    /// rewritten: it is the key the target will be matched by next time.
+    /// The business name's parts get the name rewrites too. The employee code is left alone
+    /// here: classification sends its [`match_key`](Self::match_key) (the canonical code:
+    /// trimmed, half-width) and keeps the source's form in
+    /// [`ReportEntry::code`](crate::ReportEntry::code), with a warning when they differ.
     pub fn prepare_outgoing(&self, employee: &mut Employee) {
         let names = [
             &mut employee.last_name,
@@ -277,12 +316,29 @@ impl ComparisonPolicy {
         }
     }
 
-    /// Checks the values of one source employee as they would be sent (the outgoing
-    /// rewrites taken into account, so it gives the same answer before and after
-    /// [`prepare_outgoing`](Self::prepare_outgoing)). Messages never quote a name or an
-    /// address (SPEC S4); they name the offending symbols only.
+    /// Checks the values a write will send: `sent` lists the fields it sends (every field,
+    /// [`Field::ALL`], for a create; the differing fields for an update). Values are checked
+    /// as they would be sent (the outgoing rewrites taken into account, and the code in its
+    /// canonical form, its [`match_key`](Self::match_key)), so the answer is the same before
+    /// and after [`prepare_outgoing`](Self::prepare_outgoing). `target` declares what the
+    /// target holds; `today` is today's date in Japan. Messages never quote a name, an
+    /// address or a date of the employee (SPEC S4); they name the offending symbols only.
+    ///
+    /// Errors (the employee is Invalid and cannot be selected), where the target would
+    /// certainly refuse the value or no administrator would want it sent:
+    /// - the code (sent on create only): a blank inside it (`10 01`), or a character the
+    ///   target cannot hold ([`SystemInfo::code_characters`]);
+    /// - any text longer than the target holds ([`SystemInfo::max_lengths`]), in characters;
+    /// - an email with a blank inside, without `@` (a full-width `＠` does not count unless
+    ///   [`outgoing_ascii_email`](Self::outgoing_ascii_email) is on), with nothing before or
+    ///   after the `@`;
+    /// - a birth date after `today` or after the hire date; a resignation date before the
+    ///   hire date (the same day is fine). A date rule applies when the update sends one of
+    ///   the dates it relates.
     ///
     /// Warnings (shown, not blocking):
+    /// - a birth date that makes the employee younger than
+    ///   [`minimum_age_at_hire`](Self::minimum_age_at_hire) on the hire date;
     /// - machine-dependent characters (機種依存文字) in the code, names and kana: ① … ⑳ and
     ///   the rest of U+2460..U+24FF, ❶ (U+2776..U+2793), Ⅰ … Ⅻ ⅰ … ⅻ (U+2160..U+217F),
     ///   ㈱ ㈲ ㈹ ㊤ (U+3200..U+32FF), ㌔ ㌢ ㍍ ㍻ ㍼ ㍽ ㍾ ㍿ ㎜ ㏄ (U+3300..U+33FF), and
@@ -293,45 +349,99 @@ impl ComparisonPolicy {
     ///   dot or with an empty label, a local part with leading, trailing or doubled dots,
     ///   non-ASCII characters, over-long addresses.
     ///
-    /// Errors ([`InvalidReason::InvalidValue`], the employee is Invalid), where any target
-    /// refuses the value: an email with a blank inside, without `@` (a full-width `＠` does not
-    /// count unless [`outgoing_ascii_email`](Self::outgoing_ascii_email) is on), with nothing
-    /// before or after the `@`.
-    ///
     /// ```
-    /// use hris_sync_core::{ComparisonPolicy, Employee, Field};
+    /// use chrono::NaiveDate;
+    /// use hris_sync_core::{ComparisonPolicy, Employee, Field, InvalidReason, Side, SystemInfo};
     ///
+    /// let target = SystemInfo::new("Attendance", Side::Attendance).with_max_length(Field::LastName, 5);
+    /// let today = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
     /// let employee = Employee::new("001").with_name("山田", "太郎").with_kana("ヤマダ", "太郎")
     ///     .with_email("taro.example.com");
-    /// let found = ComparisonPolicy::default().validate(&employee);
+    /// let policy = ComparisonPolicy::default();
+    /// let found = policy.validate(&employee, &Field::ALL, &target, today);
     /// assert_eq!(found.warnings[0].field, Field::FirstNameKana);
     /// assert_eq!(found.errors.len(), 1);
+    ///
+    /// // An update that sends only the last name is checked on the last name only.
+    /// let long = Employee::new("001").with_name("長い長い名字", "太郎").with_email("taro.example.com");
+    /// let found = policy.validate(&long, &[Field::LastName], &target, today);
+    /// assert!(matches!(&found.errors[..],
+    ///     [InvalidReason::InvalidValue { field: Field::LastName, .. }]));
     /// ```
-    pub fn validate(&self, employee: &Employee) -> Validation {
+    pub fn validate(
+        &self,
+        employee: &Employee,
+        sent: &[Field],
+        target: &SystemInfo,
+        today: NaiveDate,
+    ) -> Validation {
         let mut found = Validation::default();
-        validate::check_characters(Field::Code, employee.code.as_str(), &mut found.warnings);
+        let sends = |field: Field| sent.contains(&field);
+        if sends(Field::Code) {
+            let code = self.match_key(&employee.code);
+            validate::check_code(&code, &target.code_characters, &mut found.errors);
+            validate::check_characters(Field::Code, &code, &mut found.warnings);
+            validate::check_length(Field::Code, &code, target, &mut found.errors);
+        }
         for (field, value) in [
             (Field::LastName, &employee.last_name),
             (Field::FirstName, &employee.first_name),
             (Field::LastNameKana, &employee.last_name_kana),
             (Field::FirstNameKana, &employee.first_name_kana),
         ] {
-            let Some(text) = value else {
+            let Some(text) = value.as_deref().filter(|_| sends(field)) else {
                 continue;
             };
-            if validate::is_unremarkable(text, field.is_kana()) {
+            let text = self.outgoing_name(text);
+            validate::check_length(field, &text, target, &mut found.errors);
+            if validate::is_unremarkable(&text, field.is_kana()) {
                 continue;
             }
-            validate::check_characters(field, text, &mut found.warnings);
+            validate::check_characters(field, &text, &mut found.warnings);
             if field.is_kana() {
-                validate::check_kana(field, text, &mut found.warnings);
+                validate::check_kana(field, &text, &mut found.warnings);
             }
         }
-        if let Some(address) = &employee.email {
-            let sent = self.outgoing_email(address);
-            email::check(&sent, &mut found.warnings, &mut found.errors);
+        if let Some(address) = employee.email.as_deref().filter(|_| sends(Field::Email)) {
+            let address = self.outgoing_email(address);
+            email::check(&address, &mut found.warnings, &mut found.errors);
+            validate::check_length(Field::Email, &address, target, &mut found.errors);
         }
+        validate::check_dates(employee, sends, today, self.minimum_age_at_hire, &mut found);
         found
+    }
+
+    /// The canonical code of `code` (its [`match_key`](Self::match_key)) and a warning saying
+    /// what changed, when it differs from the code as the source holds it.
+    pub(crate) fn canonical_code(&self, code: &EmployeeCode) -> Option<(EmployeeCode, Warning)> {
+        let key = self.match_key(code);
+        if key == code.as_str() || key.is_empty() {
+            return None;
+        }
+        let source = code.as_str();
+        let mut changes = Vec::new();
+        if self.blanks && source.trim() != source {
+            changes.push("blanks around it removed");
+        }
+        if self.ascii_width && text::ascii_from_full_width(source).is_some() {
+            changes.push("full-width characters made half-width");
+        }
+        if self.unicode_composition && text::composed(source.trim()).is_some() {
+            changes.push("composed (NFC)");
+        }
+        let message = format!(
+            "the source holds the code as {}: {}; it is matched, and created where new, as {}",
+            validate::visible(source),
+            changes.join(", "),
+            validate::visible(&key),
+        );
+        Some((
+            EmployeeCode::new(key.into_owned()),
+            Warning {
+                field: Field::Code,
+                message,
+            },
+        ))
     }
 
     /// The email as it would be sent.
@@ -362,13 +472,18 @@ impl ComparisonPolicy {
     fn key<'a>(&self, field: Field, value: &'a str) -> Cow<'a, str> {
         let wide = !value.is_ascii();
         match field {
-            Field::Code => text::fold(
-                value,
-                &[
-                    (wide && self.ascii_width, text::ascii_from_full_width),
-                    (wide && self.unicode_composition, text::composed),
-                ],
-            ),
+            Field::Code => {
+                // Trimming borrows: a code with blanks around it costs no allocation.
+                let value = if self.blanks { value.trim() } else { value };
+                let wide = !value.is_ascii();
+                text::fold(
+                    value,
+                    &[
+                        (wide && self.ascii_width, text::ascii_from_full_width),
+                        (wide && self.unicode_composition, text::composed),
+                    ],
+                )
+            }
             Field::Email => text::fold(
                 value,
                 &[

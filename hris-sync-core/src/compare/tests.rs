@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 
 use super::*;
 use crate::model::{BusinessName, Gender};
+use crate::system::{CodeCharacters, Side};
 
 fn text(value: &str) -> FieldValue {
     FieldValue::Text(value.to_owned())
@@ -339,8 +340,18 @@ fn b1_prepare_outgoing_rewrites_only_what_is_switched_on() {
     }
 }
 
+/// `policy`'s validation of a create of `employee` on a target that declares nothing.
+fn create_check(policy: ComparisonPolicy, employee: &Employee) -> Validation {
+    let target = SystemInfo::new("target", Side::Attendance);
+    policy.validate(employee, &Field::ALL, &target, day(2026, 5, 1))
+}
+
+fn day(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).unwrap()
+}
+
 fn warnings_on(employee: &Employee) -> Vec<Warning> {
-    ComparisonPolicy::default().validate(employee).warnings
+    create_check(ComparisonPolicy::default(), employee).warnings
 }
 
 #[test]
@@ -354,8 +365,7 @@ fn b1_warns_on_machine_dependent_characters() {
         assert_eq!(warnings.len(), 1, "{symbol}: {warnings:?}");
         assert_eq!(warnings[0].field, Field::LastName);
         assert!(warnings[0].message.contains(symbol), "{symbol}");
-        assert!(ComparisonPolicy::default()
-            .validate(&employee)
+        assert!(create_check(ComparisonPolicy::default(), &employee)
             .errors
             .is_empty());
     }
@@ -416,7 +426,7 @@ fn b1_warns_on_non_kana_in_kana_fields() {
 }
 
 fn email_check(policy: ComparisonPolicy, address: &str) -> Validation {
-    policy.validate(&Employee::new("001").with_email(address))
+    create_check(policy, &Employee::new("001").with_email(address))
 }
 
 #[test]
@@ -483,4 +493,345 @@ fn b1_warns_on_suspicious_emails() {
             "{fine}"
         );
     }
+}
+
+// Issue 10 item 1: the code's identity.
+
+#[test]
+fn r11_blanks_around_a_code_are_not_part_of_its_key() {
+    let policy = ComparisonPolicy::default();
+    let key = |code: &str| policy.match_key(&EmployeeCode::new(code)).into_owned();
+    for code in [
+        "1001 ",
+        " 1001",
+        "1001\t",
+        "1001\u{3000}",
+        "\u{3000}1001\u{3000}",
+        "1001\u{A0}",
+        "1001\u{2003}",
+        "１００１",
+        "１００１\u{3000}",
+    ] {
+        assert_eq!(key(code), "1001", "{code:?}");
+    }
+    // A blank inside stays: "10 01" is not "1001" (and is Invalid for a create).
+    assert_eq!(key(" 10 01 "), "10 01");
+    // Case stays.
+    assert_ne!(key("a01 "), key("A01"));
+    // Trimming borrows.
+    assert!(matches!(
+        policy.match_key(&EmployeeCode::new("1001 \u{3000}")),
+        Cow::Borrowed("1001")
+    ));
+    // The key of a key is itself.
+    for code in ["１０４１\u{3000}", " A－01 ", "カ\u{3099}01 "] {
+        let once = key(code);
+        assert_eq!(key(&once), once, "{code:?}");
+    }
+    // With the blanks rule off the blanks count.
+    let off = ComparisonPolicy::default().with_blanks(false);
+    assert_eq!(off.match_key(&EmployeeCode::new("1001 ")), "1001 ");
+    rule_matters(Field::Code, "1001\u{3000}", "1001", off);
+}
+
+#[test]
+fn r11_canonical_code_warns_with_the_source_form_visible() {
+    let policy = ComparisonPolicy::default();
+    assert_eq!(policy.canonical_code(&EmployeeCode::new("1001")), None);
+    assert_eq!(policy.canonical_code(&EmployeeCode::new("   ")), None);
+
+    let (code, warning) = policy
+        .canonical_code(&EmployeeCode::new("1003\u{3000}"))
+        .unwrap();
+    assert_eq!(code, EmployeeCode::new("1003"));
+    assert_eq!(warning.field, Field::Code);
+    assert!(
+        warning.message.contains(r#""1003\u{3000}""#),
+        "{}",
+        warning.message
+    );
+    assert!(warning.message.contains("blanks around it removed"));
+    assert!(warning.message.contains(r#""1003""#));
+
+    let (_, warning) = policy.canonical_code(&EmployeeCode::new("1001 ")).unwrap();
+    assert!(
+        warning.message.contains(r#""1001 ""#),
+        "{}",
+        warning.message
+    );
+    // A blank inside is not cosmetic: no canonical form (and Invalid for a create).
+    assert_eq!(policy.canonical_code(&EmployeeCode::new("10\t01")), None);
+
+    let (code, warning) = policy
+        .canonical_code(&EmployeeCode::new("１０４１"))
+        .unwrap();
+    assert_eq!(code, EmployeeCode::new("1041"));
+    assert!(
+        warning.message.contains("full-width"),
+        "{}",
+        warning.message
+    );
+    assert!(!warning.message.contains("blanks"));
+}
+
+fn kot_like() -> SystemInfo {
+    SystemInfo::new("target", Side::Attendance)
+        .with_code_characters(CodeCharacters::ascii_alphanumeric_and("-_"))
+        .with_max_lengths([(Field::Code, 10), (Field::LastName, 5), (Field::Email, 20)])
+}
+
+fn errors_of(employee: &Employee, sent: &[Field], target: &SystemInfo) -> Vec<InvalidReason> {
+    ComparisonPolicy::default()
+        .validate(employee, sent, target, day(2026, 5, 1))
+        .errors
+}
+
+fn code_error(code: &str, target: &SystemInfo) -> Option<String> {
+    let errors = errors_of(&Employee::new(code), &Field::ALL, target);
+    assert!(errors.len() <= 1, "{errors:?}");
+    errors.into_iter().next().map(|error| match error {
+        InvalidReason::InvalidValue {
+            field: Field::Code,
+            message,
+        } => message,
+        other => panic!("{other:?}"),
+    })
+}
+
+#[test]
+fn r11_a_code_with_a_blank_inside_or_characters_the_target_cannot_hold_is_invalid() {
+    let any = SystemInfo::new("target", Side::Attendance);
+    let kot = kot_like();
+    for target in [&any, &kot] {
+        let message = code_error("10 01", target).expect("a blank inside");
+        assert!(message.contains(r#""10 01""#), "{message}");
+        let message = code_error("10\u{3000}01", target).expect("a blank inside");
+        assert!(message.contains(r#""10\u{3000}01""#), "{message}");
+        // Blanks around it and full width are cosmetic: sent canonical, so fine.
+        assert_eq!(code_error(" 1001\u{3000}", target), None);
+        assert_eq!(code_error("Ａ－００１", target), None);
+        assert_eq!(code_error("emp_01", target), None);
+    }
+    // What the target declares decides the rest.
+    assert_eq!(code_error("本社001", &any), None);
+    assert_eq!(code_error("A.01", &any), None);
+    let message = code_error("本社.001", &kot).expect("not ASCII");
+    assert!(
+        message.contains(r#""本" "社" ".""#) && message.contains("ASCII letters, digits and - _"),
+        "{message}"
+    );
+    // Invisible characters are refused even by a system that declares nothing.
+    let message = code_error("1001\u{200B}", &any).expect("zero-width space");
+    assert!(message.contains(r#""\u{200B}""#), "{message}");
+    // The code is checked only when a create sends it.
+    let employee = Employee::new("10 01").with_name("山田", "太郎");
+    assert!(errors_of(&employee, &[Field::LastName], &kot).is_empty());
+    // With the blanks rule off, blanks around the code are blanks in what would be sent.
+    let off = ComparisonPolicy::default().with_blanks(false);
+    let errors = off
+        .validate(&Employee::new("1001 "), &Field::ALL, &any, day(2026, 5, 1))
+        .errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+}
+
+#[test]
+fn s3_a_text_over_the_declared_length_is_invalid_at_one_over_not_at_the_limit() {
+    let target = kot_like();
+    let sent = &Field::ALL;
+    // Characters, not bytes: five kanji are 15 bytes.
+    let at_limit = Employee::new("0123456789")
+        .with_name("長谷川五郎", "太郎")
+        .with_email("a123456789@ample.com");
+    assert_eq!(at_limit.email.as_deref().map(str::len), Some(20));
+    assert_eq!(errors_of(&at_limit, sent, &target), vec![]);
+
+    let over = Employee::new("01234567890")
+        .with_name("長谷川五郎丸", "太郎")
+        .with_email("ab123456789@ample.com");
+    let errors = errors_of(&over, sent, &target);
+    let mut fields = vec![];
+    for error in &errors {
+        let InvalidReason::InvalidValue { field, message } = error else {
+            panic!("{error:?}")
+        };
+        let limit = target.max_length(*field).unwrap();
+        assert!(
+            message.contains(&format!("{} characters long", limit + 1))
+                && message.contains(&format!("at most {limit}")),
+            "{message}"
+        );
+        assert!(!message.contains("長谷川"), "no personal data: {message}");
+        fields.push(*field);
+    }
+    assert_eq!(fields, [Field::Code, Field::LastName, Field::Email]);
+    // The first name has no declared limit.
+    let long_first = Employee::new("1").with_name("山", "太".repeat(1000));
+    assert_eq!(errors_of(&long_first, sent, &target), vec![]);
+    // Only what is sent: the over-long last name does not count in an email update.
+    assert_eq!(errors_of(&over, &[Field::FirstName], &target), vec![]);
+}
+
+#[test]
+fn s3_length_is_measured_on_what_is_sent() {
+    let target = SystemInfo::new("target", Side::Attendance).with_max_length(Field::LastName, 5);
+    let padded = Employee::new("1").with_name("\u{3000}長谷川五郎\u{3000}", "太郎");
+    let policy = ComparisonPolicy::default();
+    let today = day(2026, 5, 1);
+    assert_eq!(
+        policy
+            .validate(&padded, &Field::ALL, &target, today)
+            .errors
+            .len(),
+        1
+    );
+    let trimming = policy.with_outgoing_trim_blanks(true);
+    assert!(trimming
+        .validate(&padded, &Field::ALL, &target, today)
+        .errors
+        .is_empty());
+}
+
+fn dated(
+    birth: Option<NaiveDate>,
+    hire: Option<NaiveDate>,
+    resigned: Option<NaiveDate>,
+) -> Employee {
+    Employee {
+        birth_date: birth,
+        hire_date: hire,
+        resignation_date: resigned,
+        ..Employee::new("1")
+    }
+}
+
+fn date_check(employee: &Employee, sent: &[Field]) -> Validation {
+    let target = SystemInfo::new("target", Side::Attendance);
+    ComparisonPolicy::default().validate(employee, sent, &target, day(2026, 5, 1))
+}
+
+fn date_errors(employee: &Employee, sent: &[Field]) -> Vec<(Field, String)> {
+    date_check(employee, sent)
+        .errors
+        .into_iter()
+        .map(|error| match error {
+            InvalidReason::InvalidValue { field, message } => (field, message),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn s3_a_birth_date_after_today_is_invalid_today_is_fine() {
+    let all = &Field::ALL;
+    assert_eq!(
+        date_errors(&dated(Some(day(2026, 5, 1)), None, None), all),
+        vec![]
+    );
+    let errors = date_errors(&dated(Some(day(2026, 5, 2)), None, None), all);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].0, Field::BirthDate);
+    assert!(errors[0].1.contains("future"), "{}", errors[0].1);
+    assert!(!errors[0].1.contains("2026-05-02"), "no personal data");
+    // Not sent, not checked.
+    assert_eq!(
+        date_errors(
+            &dated(Some(day(2027, 5, 1)), None, None),
+            &[Field::HireDate]
+        ),
+        vec![]
+    );
+}
+
+#[test]
+fn s3_a_birth_date_after_the_hire_date_is_invalid_the_same_day_is_not() {
+    let hire = day(1995, 4, 1);
+    let same_day = dated(Some(hire), Some(hire), None);
+    assert_eq!(date_errors(&same_day, &Field::ALL), vec![]);
+    let after = dated(Some(day(1995, 4, 2)), Some(hire), None);
+    for sent in [&Field::ALL[..], &[Field::BirthDate], &[Field::HireDate]] {
+        let errors = date_errors(&after, sent);
+        assert_eq!(errors.len(), 1, "{sent:?}");
+        assert_eq!(errors[0].0, Field::BirthDate);
+        assert!(errors[0].1.contains("after the hire date"));
+    }
+    // An update that sends neither date leaves them alone.
+    assert_eq!(
+        date_errors(&after, &[Field::LastName, Field::Email]),
+        vec![]
+    );
+    // The issue's case: born 2000-01-01, hired 1995-04-01.
+    let issue = dated(Some(day(2000, 1, 1)), Some(hire), None);
+    assert_eq!(date_errors(&issue, &Field::ALL).len(), 1);
+}
+
+#[test]
+fn s3_a_resignation_before_the_hire_date_is_invalid_the_same_day_is_not() {
+    let hire = day(2020, 4, 1);
+    assert_eq!(
+        date_errors(&dated(None, Some(hire), Some(hire)), &Field::ALL),
+        vec![]
+    );
+    let before = dated(None, Some(hire), Some(day(2020, 3, 31)));
+    for sent in [
+        &Field::ALL[..],
+        &[Field::ResignationDate],
+        &[Field::HireDate],
+    ] {
+        assert_eq!(
+            date_errors(&before, sent),
+            vec![(Field::ResignationDate, "is before the hire date".to_owned())],
+            "{sent:?}"
+        );
+    }
+    assert_eq!(date_errors(&before, &[Field::BirthDate]), vec![]);
+}
+
+#[test]
+fn s3_younger_than_the_minimum_age_at_hire_is_a_warning_not_an_error() {
+    let hire = day(2015, 4, 1);
+    let age_warnings = |birth: NaiveDate, policy: ComparisonPolicy| {
+        let target = SystemInfo::new("target", Side::Attendance);
+        let found = policy.validate(
+            &dated(Some(birth), Some(hire), None),
+            &Field::ALL,
+            &target,
+            day(2026, 5, 1),
+        );
+        assert!(found.errors.is_empty(), "{found:?}");
+        found
+            .warnings
+            .into_iter()
+            .filter(|warning| warning.field == Field::BirthDate)
+            .count()
+    };
+    let policy = ComparisonPolicy::default();
+    assert_eq!(policy.minimum_age_at_hire, 15);
+    // Fifteen on the birthday itself.
+    assert_eq!(age_warnings(day(2000, 4, 1), policy), 0);
+    assert_eq!(age_warnings(day(2000, 4, 2), policy), 1);
+    // Configurable, and 0 turns it off.
+    assert_eq!(
+        age_warnings(day(2000, 4, 1), policy.with_minimum_age_at_hire(16)),
+        1
+    );
+    assert_eq!(
+        age_warnings(day(2010, 4, 1), policy.with_minimum_age_at_hire(0)),
+        0
+    );
+    // Born on 29 February: fifteen on 1 March of a common year, not on 28 February.
+    let leap = day(2000, 2, 29);
+    let target = SystemInfo::new("target", Side::Attendance);
+    let warned = |hire: NaiveDate| {
+        !policy
+            .validate(
+                &dated(Some(leap), Some(hire), None),
+                &Field::ALL,
+                &target,
+                day(2026, 5, 1),
+            )
+            .warnings
+            .is_empty()
+    };
+    assert!(warned(day(2015, 2, 28)));
+    assert!(!warned(day(2015, 3, 1)));
 }

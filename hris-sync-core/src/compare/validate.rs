@@ -1,8 +1,15 @@
-//! Checks of the characters a target may refuse: machine-dependent characters, characters
-//! outside the Basic Multilingual Plane, and non-kana in kana fields.
+//! Checks of what a write sends: machine-dependent characters, characters outside the Basic
+//! Multilingual Plane, non-kana in kana fields, the code's characters, lengths and dates.
 
-use crate::model::Field;
-use crate::report::Warning;
+use std::fmt::Write as _;
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::model::{Employee, Field};
+use crate::report::{InvalidReason, Warning};
+use crate::system::{is_blank_or_invisible, CodeCharacters, SystemInfo};
+
+use super::Validation;
 
 /// Machine-dependent characters (機種依存文字): the NEC special characters (row 13 of
 /// Windows-31J / CP932) and the IBM extensions, which are not in JIS X 0208, so Shift_JIS
@@ -140,4 +147,142 @@ pub(super) fn check_kana(field: Field, text: &str, warnings: &mut Vec<Warning>) 
             names.join(", ")
         ),
     });
+}
+
+/// A code (or a symbol) quoted with its blanks and invisible characters made visible:
+/// `"1001\u{3000}"`, `"1001 "`, `"10\t01"`. Only for codes and symbols, never for personal
+/// data (SPEC S4).
+pub(super) fn visible(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\t' => out.push_str("\\t"),
+            ' ' => out.push(' '),
+            c if is_blank_or_invisible(c) => {
+                let _ = write!(out, "\\u{{{:04X}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Errors for a code (in its canonical form) that a create cannot send: a blank in it, or
+/// characters the target does not hold in a code.
+pub(super) fn check_code(code: &str, allowed: &CodeCharacters, errors: &mut Vec<InvalidReason>) {
+    if code.is_empty() {
+        return;
+    }
+    if code.contains(char::is_whitespace) {
+        errors.push(InvalidReason::InvalidValue {
+            field: Field::Code,
+            message: format!(
+                "{} contains a blank; a code cannot hold blanks",
+                visible(code)
+            ),
+        });
+        return;
+    }
+    let mut refused = String::new();
+    for c in code.chars().filter(|c| !allowed.allows(*c)) {
+        if !refused.contains(c) {
+            refused.push(c);
+        }
+    }
+    if !refused.is_empty() {
+        let symbols: Vec<String> = refused.chars().map(|c| visible(&c.to_string())).collect();
+        errors.push(InvalidReason::InvalidValue {
+            field: Field::Code,
+            message: format!(
+                "{} contains {} that the target cannot hold in a code (it holds {allowed})",
+                visible(code),
+                symbols.join(" ")
+            ),
+        });
+    }
+}
+
+/// An error when `value` is longer than the target holds in `field` (in characters).
+pub(super) fn check_length(
+    field: Field,
+    value: &str,
+    target: &SystemInfo,
+    errors: &mut Vec<InvalidReason>,
+) {
+    let Some(limit) = target.max_length(field) else {
+        return;
+    };
+    // Bytes bound characters from above: most values need no count.
+    if value.len() <= limit {
+        return;
+    }
+    let length = value.chars().count();
+    if length > limit {
+        errors.push(InvalidReason::InvalidValue {
+            field,
+            message: format!("is {length} characters long; the target holds at most {limit}"),
+        });
+    }
+}
+
+/// Completed years from `birth` to `on`: one is a year older on the birthday (born
+/// 29 February: on 1 March in a common year, as Japanese law reckons it).
+fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
+    let before_birthday = (on.month(), on.day()) < (birth.month(), birth.day());
+    on.year() - birth.year() - i32::from(before_birthday)
+}
+
+/// The date rules, each applied when `sends` covers one of the dates it relates: a birth
+/// date after `today` or after the hire date, a resignation date before the hire date
+/// (errors), an employee younger than `minimum_age` on the hire date (a warning). The same
+/// day is fine. Messages name no date of the employee (SPEC S4).
+pub(super) fn check_dates(
+    employee: &Employee,
+    sends: impl Fn(Field) -> bool,
+    today: NaiveDate,
+    minimum_age: u8,
+    found: &mut Validation,
+) {
+    let birth_sent = sends(Field::BirthDate);
+    let hire_sent = sends(Field::HireDate);
+    if let Some(birth) = employee.birth_date.filter(|_| birth_sent) {
+        if birth > today {
+            found.errors.push(InvalidReason::InvalidValue {
+                field: Field::BirthDate,
+                message: format!("is in the future (today is {today} in Japan)"),
+            });
+        }
+    }
+    if let (Some(birth), Some(hire)) = (employee.birth_date, employee.hire_date) {
+        if birth_sent || hire_sent {
+            if birth > hire {
+                found.errors.push(InvalidReason::InvalidValue {
+                    field: Field::BirthDate,
+                    message: "is after the hire date".to_owned(),
+                });
+            } else if minimum_age > 0 && age_on(birth, hire) < i32::from(minimum_age) {
+                found.warnings.push(Warning {
+                    field: Field::BirthDate,
+                    message: format!(
+                        "makes the employee younger than {minimum_age} on the hire date \
+                         (the Labour Standards Act's minimum age is 15)"
+                    ),
+                });
+            }
+        }
+    }
+    if let (Some(resigned), Some(hire)) = (employee.resignation_date, employee.hire_date) {
+        if (sends(Field::ResignationDate) || hire_sent) && resigned < hire {
+            found.errors.push(InvalidReason::InvalidValue {
+                field: Field::ResignationDate,
+                message: "is before the hire date".to_owned(),
+            });
+        }
+    }
 }
