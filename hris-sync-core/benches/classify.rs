@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use hris_sync_core::classify::{classify, TargetRules};
+use hris_sync_core::classify::{classify, ClassifyRules};
 use hris_sync_core::{ComparisonPolicy, Employee, EmployeeRecord, Field, Gender, RecordId};
 
 struct Counting;
@@ -122,11 +122,10 @@ fn data(size: usize) -> (Vec<Employee>, Vec<EmployeeRecord>) {
 
 fn main() {
     let policy = ComparisonPolicy::default();
-    let required = [Field::Gender, Field::LastName, Field::FirstName];
-    let rules = TargetRules {
-        required_on_create: &required,
-        policy: &policy,
-    };
+    let info = hris_sync_core::SystemInfo::new("target", hris_sync_core::Side::Attendance)
+        .with_required_on_create([Field::Gender, Field::LastName, Field::FirstName]);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
+    let rules = ClassifyRules::new(&info, &policy, today);
     println!("P1 classification (one core; median of runs; peak = bytes allocated by classify)");
     println!(
         "{:>9} {:>8} {:>12} {:>12} {:>14} {:>12}",
@@ -154,7 +153,7 @@ fn main() {
             let before = CURRENT.load(Ordering::Relaxed);
             PEAK.store(before, Ordering::Relaxed);
             let started = Instant::now();
-            let entries = classify(black_box(source), black_box(&target), rules);
+            let entries = classify(black_box(source), black_box(&target), &rules);
             times.push(started.elapsed());
             peak = peak.max(PEAK.load(Ordering::Relaxed) - before);
             counts = [0; 4];

@@ -10,11 +10,10 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
-use crate::clock::{Clock, SystemClock};
 use crate::compare::ComparisonPolicy;
 use crate::model::{Employee, EmployeeRecord, Field};
 use crate::report::{ChangeKind, FieldDifference, InvalidReason, ReportEntry};
-use crate::system::{Side, SystemInfo};
+use crate::system::SystemInfo;
 
 /// What classification needs besides the two lists: what the target declares, the
 /// comparison policy, and the run's date.
@@ -53,37 +52,6 @@ impl<'a> ClassifyRules<'a> {
     }
 }
 
-/// The former rules of [`classify`]: the target's required fields and the policy only.
-///
-/// Transitional: prefer [`ClassifyRules`] and [`classify_with`], which also know the
-/// target's length limits and code characters and the run's date.
-#[derive(Clone, Copy, Debug)]
-pub struct TargetRules<'a> {
-    /// The fields the target requires (see [`SystemInfo::required_on_create`](crate::SystemInfo)).
-    pub required_on_create: &'a [Field],
-    /// The comparison policy.
-    pub policy: &'a ComparisonPolicy,
-}
-
-/// [`classify_with`] for a target that declares only `rules.required_on_create` (no length
-/// limits, any printable code), on today's date by the host's clock.
-///
-/// Transitional, until the engine passes [`ClassifyRules`] with its own clock's date.
-pub fn classify(
-    source: Vec<Employee>,
-    target: &[EmployeeRecord],
-    rules: TargetRules<'_>,
-) -> Vec<ReportEntry> {
-    let info = SystemInfo::new("target", Side::Attendance)
-        .with_required_on_create(rules.required_on_create.iter().copied());
-    let today = SystemClock.today_in_japan();
-    classify_with(
-        source,
-        target,
-        &ClassifyRules::new(&info, rules.policy, today),
-    )
-}
-
 /// Classifies `source` (already filtered to the enrolled employees, in the form to be sent)
 /// against every record of the target, resigned and future ones included.
 ///
@@ -110,7 +78,7 @@ pub fn classify(
 ///
 /// ```
 /// use chrono::NaiveDate;
-/// use hris_sync_core::classify::{classify_with, ClassifyRules};
+/// use hris_sync_core::classify::{classify, ClassifyRules};
 /// use hris_sync_core::{ChangeKind, ComparisonPolicy, Employee, EmployeeRecord, Field, Gender,
 ///     RecordId, Side, SystemInfo};
 ///
@@ -133,7 +101,7 @@ pub fn classify(
 ///     .with_required_on_create([Field::Gender]);
 /// let policy = ComparisonPolicy::default();
 /// let today = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
-/// let entries = classify_with(source, &target, &ClassifyRules::new(&info, &policy, today));
+/// let entries = classify(source, &target, &ClassifyRules::new(&info, &policy, today));
 /// assert_eq!(entries[0].kind, ChangeKind::Changed);
 /// assert_eq!(entries[0].differences[0].field, Field::FirstName);
 /// assert_eq!(entries[1].kind, ChangeKind::New);
@@ -142,7 +110,7 @@ pub fn classify(
 /// assert_eq!(entries[2].employee.code.as_str(), "3");
 /// assert_eq!(entries[2].warnings[0].field, Field::Code);
 /// ```
-pub fn classify_with(
+pub fn classify(
     source: Vec<Employee>,
     target: &[EmployeeRecord],
     rules: &ClassifyRules<'_>,
@@ -337,7 +305,7 @@ mod tests {
             Field::FirstName,
         ]);
         let today = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
-        classify_with(source, target, &ClassifyRules::new(&info, &policy, today))
+        classify(source, target, &ClassifyRules::new(&info, &policy, today))
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub use report::{
 pub use store::SqliteReportStore;
 pub use store::{MemoryReportStore, ProgressBatch, ReportQuery, ReportStore};
 pub use system::{
-    AttendanceConnector, EmployeeSystem, EmployeeUpdate, HrSystem, ListOptions, Side, SystemInfo,
+    AttendanceConnector, CodeCharacters, EmployeeSystem, EmployeeUpdate, HrSystem, ListOptions,
+    Side, SystemInfo,
 };
 pub use window::{DailyWindow, MaintenanceWindows};

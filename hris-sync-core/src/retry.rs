@@ -118,8 +118,8 @@ impl RetryPolicy {
     ///     .with_jitter(false)
     ///     .with_initial_backoff(Duration::from_millis(100))
     ///     .with_max_retries(3);
-    /// let waits: Vec<_> = policy.backoff().collect();
-    /// assert_eq!(waits, [100, 200, 400].map(Duration::from_millis));
+    /// let waits: Vec<u128> = policy.backoff().map(|wait| wait.as_millis()).collect();
+    /// assert_eq!(waits, [100, 200, 400]);
     /// ```
     pub fn backoff(&self) -> impl Iterator<Item = Duration> + Send + 'static {
         self.builder().build()

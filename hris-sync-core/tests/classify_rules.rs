@@ -3,7 +3,7 @@
 //! (issue 11, item 2), and independence from the order of either list.
 
 use chrono::NaiveDate;
-use hris_sync_core::classify::{classify_with, ClassifyRules};
+use hris_sync_core::classify::{classify, ClassifyRules};
 use hris_sync_core::system::CodeCharacters;
 use hris_sync_core::{
     ChangeKind, ComparisonPolicy, Employee, EmployeeCode, EmployeeRecord, Field, Gender,
@@ -47,7 +47,7 @@ fn record(id: &str, employee: Employee) -> EmployeeRecord {
 fn run(source: Vec<Employee>, target: &[EmployeeRecord]) -> Vec<ReportEntry> {
     let info = target_info();
     let policy = ComparisonPolicy::default();
-    classify_with(source, target, &ClassifyRules::new(&info, &policy, today()))
+    classify(source, target, &ClassifyRules::new(&info, &policy, today()))
 }
 
 fn code_warnings(entry: &ReportEntry) -> Vec<&str> {

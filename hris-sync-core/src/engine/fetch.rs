@@ -9,7 +9,7 @@ use tracing::Instrument;
 use super::{lock, SyncEngine};
 use crate::actor::Actor;
 use crate::base_date;
-use crate::classify::{classify, TargetRules};
+use crate::classify::{classify, ClassifyRules};
 use crate::error::{ConnectorError, SyncError};
 use crate::model::{MasterEntry, MasterKind};
 use crate::report::{
@@ -212,7 +212,8 @@ impl SyncEngine {
             summary.direction == Direction::Export && self.inner.options.prefer_business_name;
         let policy = self.inner.options.comparison;
         let base_date = summary.base_date;
-        let required_on_create = target.info().required_on_create.clone();
+        let info = target.info().clone();
+        let today = self.inner.clock.today_in_japan();
         // Classifying 100,000 employees takes a noticeable fraction of a second of CPU:
         // off the async workers, so an embedding server keeps answering meanwhile.
         let entries = tokio::task::spawn_blocking(move || {
@@ -236,10 +237,7 @@ impl SyncEngine {
             classify(
                 enrolled,
                 &target_records,
-                TargetRules {
-                    required_on_create: &required_on_create,
-                    policy: &policy,
-                },
+                &ClassifyRules::new(&info, &policy, today),
             )
         })
         .await
