@@ -349,3 +349,85 @@ async fn conformance_suite_passes_against_the_emulator() {
 async fn king_of_time_passes_the_brand_checks() {
     connector_kingoftime::emulator::check_brand(connector_kingoftime::KingOfTime::builder()).await;
 }
+
+/// Issue 10 item 7: the examples save `employees()` and load it into a new emulator. A
+/// loaded key must never be generated again, or a new record shares a loaded record's key
+/// and an update meant for the new one changes the old one.
+#[tokio::test]
+async fn loaded_keys_are_never_reused_by_later_creates() {
+    let (first, _) = emulator().await;
+    let creator = client(&first);
+    for code in ["1001", "1002"] {
+        creator
+            .create_employee(&person(code), &placement())
+            .await
+            .unwrap();
+    }
+    let saved = first.employees();
+    drop(first);
+
+    let (second, _) = emulator().await;
+    let loaded = second.load(saved.clone()).unwrap();
+    assert_eq!(loaded.len(), 2);
+    let writer = client(&second);
+    let new = writer
+        .create_employee(&person("1042"), &placement())
+        .await
+        .unwrap();
+    assert!(
+        saved.iter().all(|e| e.key != new.id.as_str()),
+        "the new record reuses a loaded key: {}",
+        new.id
+    );
+    let rename = hris_sync_core::EmployeeUpdate {
+        changes: vec![(
+            hris_sync_core::Field::LastName,
+            Some(hris_sync_core::FieldValue::Text("新姓".into())),
+        )],
+    };
+    writer.update_employee(&new.id, &rename).await.unwrap();
+    assert_eq!(
+        second.employees_with_code("1001")[0].last_name.as_deref(),
+        Some("勤怠"),
+        "the update reached a loaded record"
+    );
+    assert_eq!(
+        second.employees_with_code("1042")[0].last_name.as_deref(),
+        Some("新姓")
+    );
+    // `insert` one by one (what the examples do today) keeps keys apart the same way.
+    let (third, _) = emulator().await;
+    for employee in saved.clone() {
+        third.insert(employee);
+    }
+    let created = client(&third)
+        .create_employee(&person("1043"), &placement())
+        .await
+        .unwrap();
+    assert!(saved.iter().all(|e| e.key != created.id.as_str()));
+}
+
+#[tokio::test]
+async fn a_duplicate_key_in_loaded_state_is_refused_and_nothing_is_loaded() {
+    let (emulator, _) = emulator().await;
+    let mut one = EmulatedEmployee::from_employee(&person("1"), "1000", "1");
+    one.key = "k-1".into();
+    let mut two = EmulatedEmployee::from_employee(&person("2"), "1000", "1");
+    two.key = "k-1".into();
+    let error = emulator.load([one.clone(), two]).unwrap_err();
+    assert_eq!(
+        error,
+        connector_kingoftime::emulator::EmulatorError::DuplicateKey { key: "k-1".into() }
+    );
+    assert!(error.to_string().contains("k-1"), "{error}");
+    assert!(emulator.employees().is_empty(), "all or nothing");
+    // A key already stored is refused too, by `load` and by `try_insert`.
+    emulator.load([one.clone()]).unwrap();
+    let again = emulator.try_insert(one.clone()).unwrap_err();
+    assert!(matches!(
+        again,
+        connector_kingoftime::emulator::EmulatorError::DuplicateKey { .. }
+    ));
+    assert!(emulator.load([one]).is_err());
+    assert_eq!(emulator.employees().len(), 1);
+}

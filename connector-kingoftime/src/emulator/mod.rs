@@ -20,6 +20,11 @@
 //! - injectable latency and [`Fault`]s; request counters per [`Endpoint`], the highest
 //!   concurrency and request rate observed.
 //!
+//! Keys are opaque and never reused: a saved state ([`KotEmulator::employees`]) loaded into
+//! a new emulator ([`KotEmulator::load`]) keeps its keys, later creates get keys past every
+//! loaded one, and a state holding one key twice is refused with
+//! [`EmulatorError::DuplicateKey`].
+//!
 //! Error bodies have the documented shape `{"errors":[{"message":…,"code":…}]}`. The codes
 //! 100, 104, 300 and 303 are the vendor's; for validation the emulator uses its own: 111 (a
 //! value missing or malformed), 112 (unknown division or working type), 113 (employee code
@@ -277,6 +282,31 @@ impl EmulatedEmployee {
     }
 }
 
+/// A refusal of the emulator's own API (seeding and loading), not of the emulated HTTP API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EmulatorError {
+    /// Two employees would share this key: keys identify records, so a saved state holding
+    /// one twice is corrupt (an update by that key could not tell them apart).
+    DuplicateKey {
+        /// The key found twice.
+        key: String,
+    },
+}
+
+impl fmt::Display for EmulatorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EmulatorError::DuplicateKey { key } => write!(
+                f,
+                "two employees have the key {key}; keys identify records and must be unique"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EmulatorError {}
+
 /// Configures a [`KotEmulator`].
 pub struct EmulatorBuilder {
     brand: Brand,
@@ -424,14 +454,57 @@ impl KotEmulator {
     }
 
     /// Adds a stored employee as given (a key is generated when empty) and returns its key.
-    pub fn insert(&self, mut employee: EmulatedEmployee) -> RecordId {
+    /// Keys are never reused: a later create's key differs from every key inserted here.
+    ///
+    /// # Panics
+    /// When another stored employee has the same key; [`try_insert`](Self::try_insert) and
+    /// [`load`](Self::load) return that as an error instead.
+    pub fn insert(&self, employee: EmulatedEmployee) -> RecordId {
+        self.try_insert(employee)
+            .unwrap_or_else(|error| panic!("KotEmulator::insert: {error}"))
+    }
+
+    /// Adds a stored employee as given (a key is generated when empty) and returns its key,
+    /// or refuses it, storing nothing, when another stored employee has the same key.
+    ///
+    /// # Errors
+    /// [`EmulatorError::DuplicateKey`].
+    pub fn try_insert(&self, employee: EmulatedEmployee) -> Result<RecordId, EmulatorError> {
         self.shared.with_store(|store| {
-            if employee.key.is_empty() {
-                employee.key = store.new_key();
+            if !employee.key.is_empty() && store.has_key(&employee.key) {
+                return Err(EmulatorError::DuplicateKey {
+                    key: employee.key.clone(),
+                });
             }
-            let key = RecordId::new(employee.key.clone());
-            store.employees.push(employee);
-            key
+            Ok(RecordId::new(store.insert(employee)))
+        })
+    }
+
+    /// Loads saved employees (as [`employees`](Self::employees) returned them, keys kept)
+    /// and returns their keys in order: all of them, or none when two of them, or one of
+    /// them and a stored employee, share a key. Later creates get keys that differ from
+    /// every loaded one, so an update addressed to a new record never reaches a loaded one.
+    ///
+    /// # Errors
+    /// [`EmulatorError::DuplicateKey`] naming the first key found twice; nothing is stored.
+    pub fn load(
+        &self,
+        employees: impl IntoIterator<Item = EmulatedEmployee>,
+    ) -> Result<Vec<RecordId>, EmulatorError> {
+        let employees: Vec<EmulatedEmployee> = employees.into_iter().collect();
+        self.shared.with_store(|store| {
+            let mut seen = std::collections::HashSet::new();
+            for employee in employees.iter().filter(|e| !e.key.is_empty()) {
+                if store.has_key(&employee.key) || !seen.insert(employee.key.as_str()) {
+                    return Err(EmulatorError::DuplicateKey {
+                        key: employee.key.clone(),
+                    });
+                }
+            }
+            Ok(employees
+                .into_iter()
+                .map(|employee| RecordId::new(store.insert(employee)))
+                .collect())
         })
     }
 
