@@ -22,10 +22,6 @@ use crate::wire::{
     DATE_FORMAT,
 };
 
-/// Words by which a create refusal is recognised as "the code exists already" (the vendor
-/// documents no code for it).
-const DUPLICATE_WORDS: [&str; 4] = ["既に", "重複", "already", "duplicate"];
-
 /// A client of one KOT-family API (KING OF TIME, Touch On Time, 勤革時), built by
 /// [`KotClientBuilder`](crate::KotClientBuilder).
 ///
@@ -237,37 +233,25 @@ impl KotClient {
             })
     }
 
-    /// Whether a refused create means "the code exists already": a configured vendor code,
-    /// HTTP 409, a message saying so, or — failing those — a read by code that finds it.
-    /// When that read fails, the answer is "no": the caller then returns the vendor's own
-    /// refusal, which is what happened (nothing was applied), rather than the read's error.
-    async fn is_duplicate(&self, error: &ConnectorError, code: &EmployeeCode) -> bool {
-        let ConnectorError::InvalidInput {
-            message, source, ..
-        } = error
-        else {
+    /// Whether a refused create says "the code exists already": HTTP 409, or a vendor code
+    /// declared with [`with_duplicate_code_error`](crate::KotClientBuilder::with_duplicate_code_error).
+    /// Never the message's words: a refusal for another duplicate (an email address) uses
+    /// the same words. And never a read here: `AlreadyExists` is a hint that the engine
+    /// confirms by reading the code back, and every other refusal stays what the vendor said.
+    fn is_duplicate(&self, error: &ConnectorError) -> bool {
+        let ConnectorError::InvalidInput { source, .. } = error else {
             return false;
         };
-        let refusal = source
+        source
             .as_ref()
-            .and_then(|s| s.downcast_ref::<VendorRefusal>());
-        let configured = refusal.is_some_and(|r| {
-            r.status == 409
-                || r.codes
-                    .iter()
-                    .any(|c| self.transport.duplicate_codes.contains(c))
-        });
-        let lowered = message.to_lowercase();
-        if configured || DUPLICATE_WORDS.iter().any(|w| lowered.contains(w)) {
-            return true;
-        }
-        match self.fetch_one(code).await {
-            Ok(found) => found.is_some(),
-            Err(read) => {
-                tracing::debug!(error = %read, "a refused create could not be confirmed by code");
-                false
-            }
-        }
+            .and_then(|s| s.downcast_ref::<VendorRefusal>())
+            .is_some_and(|refusal| {
+                refusal.status == 409
+                    || refusal
+                        .codes
+                        .iter()
+                        .any(|c| self.transport.duplicate_codes.contains(c))
+            })
     }
 
     fn missing(&self, what: &str, field: Option<Field>) -> ConnectorError {
@@ -334,7 +318,10 @@ impl EmployeeSystem for KotClient {
         Ok(self.records("get_employee", vec![wire])?.pop())
     }
 
-    /// `POST /employees`, never re-sent after a lost answer.
+    /// `POST /employees`, never re-sent after a lost answer. A refusal is
+    /// [`ConnectorError::AlreadyExists`] only for HTTP 409 or a declared duplicate code
+    /// (never for its words); any other is returned as classified, with the vendor's
+    /// message and code.
     async fn create_employee(
         &self,
         employee: &Employee,
@@ -361,7 +348,7 @@ impl EmployeeSystem for KotClient {
         };
         let reply = match self.transport.send(&call).await {
             Ok(reply) => reply,
-            Err(error) if self.is_duplicate(&error, &employee.code).await => {
+            Err(error) if self.is_duplicate(&error) => {
                 return Err(ConnectorError::AlreadyExists {
                     code: employee.code.clone(),
                 });

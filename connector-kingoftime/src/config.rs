@@ -176,9 +176,11 @@ impl KotClientBuilder {
         self
     }
 
-    /// Declares a vendor error code that means "this employee code exists already" on create.
-    /// The vendor does not document one; without it the client recognises the refusal by its
-    /// message, and otherwise confirms by reading the code (see the crate docs).
+    /// Declares a vendor error code that means "this employee code exists already" on create
+    /// (call it again for more codes). The vendor publishes none, so by default only HTTP 409
+    /// reads as [`ConnectorError::AlreadyExists`]; every other refusal, whatever its words,
+    /// is [`ConnectorError::InvalidInput`] with the vendor's message and code. Either way
+    /// `AlreadyExists` is a hint: the engine confirms it by reading the code back.
     pub fn with_duplicate_code_error(mut self, code: i64) -> Self {
         self.duplicate_codes.push(code);
         self

@@ -22,7 +22,7 @@ pub(super) mod codes {
     /// A division or working type that does not exist (emulator's choice).
     pub(crate) const UNKNOWN_MASTER: i64 = 112;
     /// The employee code is taken (emulator's choice).
-    pub(crate) const DUPLICATE_CODE: i64 = 113;
+    pub(crate) const DUPLICATE_CODE: i64 = super::super::DUPLICATE_CODE_ERROR;
     /// No such employee or route (emulator's choice).
     pub(crate) const NOT_FOUND: i64 = 114;
 }

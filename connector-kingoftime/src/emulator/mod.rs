@@ -28,7 +28,15 @@
 //! Error bodies have the documented shape `{"errors":[{"message":…,"code":…}]}`. The codes
 //! 100, 104, 300 and 303 are the vendor's; for validation the emulator uses its own: 111 (a
 //! value missing or malformed), 112 (unknown division or working type), 113 (employee code
-//! taken, message containing 既に), 114 (not found).
+//! taken), 114 (not found), each with status 400.
+//!
+//! **Assumption: the duplicate-code refusal.** The vendor publishes neither the status nor
+//! the code of "this employee code is taken". The emulator answers `400` +
+//! [`DUPLICATE_CODE_ERROR`] (113, its own choice), and [`KotEmulator::client_builder`] and
+//! [`check_brand`] declare that code with
+//! [`with_duplicate_code_error`](crate::KotClientBuilder::with_duplicate_code_error), as a
+//! deployment does once it knows its vendor's code; so a duplicate create reads as
+//! `AlreadyExists` while a refusal that merely *says* 重複 (a duplicate email) does not.
 //!
 //! **Clock.** By default the emulator uses the host clock, so between 08:30–10:00 and
 //! 17:30–18:30 Japan time it refuses employee calls as the real API does. Tests should
@@ -76,6 +84,10 @@ use hris_sync_core::{Clock, Employee, Gender, RecordId, SystemClock};
 
 use crate::brand::Brand;
 use crate::config::{KotClientBuilder, RateLimit};
+
+/// The emulator's error code for "the employee code is taken" on create (sent with status
+/// 400; see the module docs for why it is an assumption).
+pub const DUPLICATE_CODE_ERROR: i64 = 113;
 
 /// One endpoint of the API, as the emulator counts requests and targets faults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -418,12 +430,14 @@ impl KotEmulator {
         Arc::clone(&self.shared.clock)
     }
 
-    /// A client builder for this emulator: its brand, token, base URL and clock.
+    /// A client builder for this emulator: its brand, token, base URL and clock, and its
+    /// duplicate-code error ([`DUPLICATE_CODE_ERROR`]) declared.
     pub fn client_builder(&self) -> KotClientBuilder {
         KotClientBuilder::new(self.shared.brand.clone())
             .with_token(self.token())
             .with_base_url(self.base_url())
             .with_clock(self.clock())
+            .with_duplicate_code_error(DUPLICATE_CODE_ERROR)
     }
 
     /// Adds (or renames) a division.
