@@ -18,8 +18,8 @@ use serde_json::Value;
 use crate::error::{decode, VendorRefusal};
 use crate::http::{Call, Reply, Transport};
 use crate::wire::{
-    update_body, NewEmployee, WireAvailability, WireEmployee, WireMaster, ADDITIONAL_FIELDS,
-    DATE_FORMAT,
+    update_body, NewEmployee, Unsendable, WireAvailability, WireEmployee, WireMaster,
+    ADDITIONAL_FIELDS, DATE_FORMAT,
 };
 
 /// A client of one KOT-family API (KING OF TIME, Touch On Time, 勤革時), built by
@@ -373,6 +373,11 @@ impl EmployeeSystem for KotClient {
     /// change sends the whole address list with the first replaced and the others kept: the
     /// list remembered from this client's last read or write of the record, or — for a record
     /// it never saw — one read first (see [`KotClient`] for the staleness trade-off).
+    ///
+    /// Clearing the email of a record that has spare addresses is refused before anything is
+    /// sent — the whole update, other fields included, so the error is the whole truth:
+    /// [`ConnectorError::InvalidInput`] for [`Field::Email`]. The API cannot hold "no first
+    /// address but a spare", and sending the rest would move the spare up to be the email.
     async fn update_employee(
         &self,
         id: &RecordId,
@@ -386,11 +391,22 @@ impl EmployeeSystem for KotClient {
         } else {
             Vec::new()
         };
-        let body = update_body(update, &addresses).map_err(|field| {
-            ConnectorError::invalid_input(
+        let body = update_body(update, &addresses).map_err(|unsendable| match unsendable {
+            Unsendable::WrongType(field) => ConnectorError::invalid_input(
                 Some(field),
                 format!("{}: a value of the wrong type for {field}", self.name()),
-            )
+            ),
+            Unsendable::ClearWithSpares(spares) => ConnectorError::invalid_input(
+                Some(Field::Email),
+                format!(
+                    "{}: cannot clear the email while spare addresses exist ({spares} more in \
+                     emailAddresses): the API keeps no empty first place, so the first spare \
+                     address, which the sync does not own, would become the email; nothing was \
+                     sent. Remove the spare addresses in the vendor's screens, or keep an \
+                     email in the source",
+                    self.name()
+                ),
+            ),
         })?;
         let body = Value::Object(body);
         let query = [("updateDate", self.today().format(DATE_FORMAT).to_string())];

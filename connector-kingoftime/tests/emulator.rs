@@ -190,6 +190,48 @@ async fn an_email_update_keeps_the_spare_address_and_empty_values_clear() {
     );
 }
 
+/// Issue 10 item 3, as demo employee 1034 went: [new…, mobile34…] → [mobile34…] → [] over
+/// three runs. Clearing the email of [a, b] is refused with nothing sent, as often as it is
+/// asked: the record keeps [a, b] and never becomes [b].
+#[tokio::test]
+async fn clearing_the_email_never_turns_two_addresses_into_the_spare() {
+    let (emulator, _) = emulator().await;
+    let mut seeded = EmulatedEmployee::from_employee(&person("34"), "1000", "1");
+    seeded.email_addresses = vec!["new34@example.jp".into(), "mobile34@example.jp".into()];
+    let key = emulator.insert(seeded);
+    let client = client(&emulator);
+    let clear = hris_sync_core::EmployeeUpdate {
+        changes: vec![(hris_sync_core::Field::Email, None)],
+    };
+    for _run in 0..3 {
+        // Each run lists the target first, as the engine does.
+        let records = client
+            .list_employees(&ListOptions::all_records())
+            .await
+            .unwrap();
+        assert_eq!(
+            records[0].employee.email.as_deref(),
+            Some("new34@example.jp")
+        );
+        let error = client.update_employee(&key, &clear).await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                ConnectorError::InvalidInput {
+                    field: Some(hris_sync_core::Field::Email),
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert_eq!(
+            emulator.employees_with_code("34")[0].email_addresses,
+            ["new34@example.jp", "mobile34@example.jp"]
+        );
+    }
+    assert_eq!(emulator.request_count(Endpoint::UpdateEmployee), 0);
+}
+
 #[tokio::test]
 async fn restricted_hours_follow_the_emulator_clock() {
     let (emulator, clock) = emulator().await;

@@ -423,6 +423,82 @@ async fn after_a_failed_email_update_the_next_reads_the_record_by_code() {
     client.update_employee(&id, &update).await.unwrap();
 }
 
+/// Issue 10 item 3: the first listed record holds [kintaitarou@…, spare@…]. Clearing its
+/// email used to send [spare@…], promoting the spare to be the email (the next run cleared
+/// that one too). Now the whole update is refused before anything is sent (the catch-all
+/// counts any request), also when other fields change with it.
+#[tokio::test]
+async fn clearing_the_email_while_a_spare_address_exists_sends_nothing() {
+    let server = MockServer::start().await;
+    mount_list(&server, AS_OF_ALL, 1).await;
+    catch_all(&server, 0).await;
+    let client = client(&server);
+    client
+        .list_employees(&ListOptions::all_records())
+        .await
+        .unwrap();
+    let alone = EmployeeUpdate {
+        changes: vec![(Field::Email, None)],
+    };
+    let with_a_name = EmployeeUpdate {
+        changes: vec![
+            (Field::LastName, Some(FieldValue::Text("新姓".into()))),
+            (Field::Email, None),
+        ],
+    };
+    for update in [alone, with_a_name] {
+        let error = client
+            .update_employee(&RecordId::new(FIRST_KEY), &update)
+            .await
+            .unwrap_err();
+        match &error {
+            ConnectorError::InvalidInput {
+                field: Some(Field::Email),
+                message,
+                ..
+            } => {
+                assert!(message.contains("spare addresses"), "{message}");
+                assert!(message.contains("nothing was sent"), "{message}");
+                assert!(
+                    !message.contains("h-t.co.jp"),
+                    "no address in it: {message}"
+                );
+            }
+            other => panic!("expected InvalidInput for the email, got {other:?}"),
+        }
+    }
+}
+
+/// The only address is the sync's own: clearing it empties the list.
+#[tokio::test]
+async fn clearing_the_only_address_sends_an_empty_list() {
+    let server = MockServer::start().await;
+    let one = json!([{"code": "1000", "key": FIRST_KEY, "lastName": "勤怠", "firstName": "太郎",
+        "gender": "male", "emailAddresses": ["kintaitarou@h-t.co.jp"]}]);
+    Mock::given(method("GET"))
+        .and(path("/v1.0/employees"))
+        .and(employee_query(AS_OF_ALL))
+        .respond_with(ResponseTemplate::new(200).set_body_json(one))
+        .expect(1)
+        .named("list of one")
+        .mount(&server)
+        .await;
+    mount_email_put(&server, &[], updated(), 1).await;
+    catch_all(&server, 0).await;
+    let client = client(&server);
+    client
+        .list_employees(&ListOptions::all_records())
+        .await
+        .unwrap();
+    let clear = EmployeeUpdate {
+        changes: vec![(Field::Email, None)],
+    };
+    client
+        .update_employee(&RecordId::new(FIRST_KEY), &clear)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn masters_read_divisions_and_working_types() {
     let server = MockServer::start().await;

@@ -283,11 +283,11 @@ impl EmulatedEmployee {
             birth_date: self.birth_date,
             hire_date: self.hired_date,
             resignation_date: self.resignation_date,
-            // As the client reads it: the first non-empty address.
+            // As the client reads it: the first address, none when it is blank.
             email: self
                 .email_addresses
-                .iter()
-                .find(|address| !address.trim().is_empty())
+                .first()
+                .filter(|address| !address.trim().is_empty())
                 .cloned(),
             business_name: None,
         }
