@@ -18,13 +18,9 @@ use serde_json::Value;
 use crate::error::{decode, VendorRefusal};
 use crate::http::{Call, Reply, Transport};
 use crate::wire::{
-    update_body, NewEmployee, WireAvailability, WireEmployee, WireMaster, ADDITIONAL_FIELDS,
-    DATE_FORMAT,
+    update_body, NewEmployee, Unsendable, WireAvailability, WireEmployee, WireMaster,
+    ADDITIONAL_FIELDS, DATE_FORMAT,
 };
-
-/// Words by which a create refusal is recognised as "the code exists already" (the vendor
-/// documents no code for it).
-const DUPLICATE_WORDS: [&str; 4] = ["既に", "重複", "already", "duplicate"];
 
 /// A client of one KOT-family API (KING OF TIME, Touch On Time, 勤革時), built by
 /// [`KotClientBuilder`](crate::KotClientBuilder).
@@ -237,37 +233,25 @@ impl KotClient {
             })
     }
 
-    /// Whether a refused create means "the code exists already": a configured vendor code,
-    /// HTTP 409, a message saying so, or — failing those — a read by code that finds it.
-    /// When that read fails, the answer is "no": the caller then returns the vendor's own
-    /// refusal, which is what happened (nothing was applied), rather than the read's error.
-    async fn is_duplicate(&self, error: &ConnectorError, code: &EmployeeCode) -> bool {
-        let ConnectorError::InvalidInput {
-            message, source, ..
-        } = error
-        else {
+    /// Whether a refused create says "the code exists already": HTTP 409, or a vendor code
+    /// declared with [`with_duplicate_code_error`](crate::KotClientBuilder::with_duplicate_code_error).
+    /// Never the message's words: a refusal for another duplicate (an email address) uses
+    /// the same words. And never a read here: `AlreadyExists` is a hint that the engine
+    /// confirms by reading the code back, and every other refusal stays what the vendor said.
+    fn is_duplicate(&self, error: &ConnectorError) -> bool {
+        let ConnectorError::InvalidInput { source, .. } = error else {
             return false;
         };
-        let refusal = source
+        source
             .as_ref()
-            .and_then(|s| s.downcast_ref::<VendorRefusal>());
-        let configured = refusal.is_some_and(|r| {
-            r.status == 409
-                || r.codes
-                    .iter()
-                    .any(|c| self.transport.duplicate_codes.contains(c))
-        });
-        let lowered = message.to_lowercase();
-        if configured || DUPLICATE_WORDS.iter().any(|w| lowered.contains(w)) {
-            return true;
-        }
-        match self.fetch_one(code).await {
-            Ok(found) => found.is_some(),
-            Err(read) => {
-                tracing::debug!(error = %read, "a refused create could not be confirmed by code");
-                false
-            }
-        }
+            .and_then(|s| s.downcast_ref::<VendorRefusal>())
+            .is_some_and(|refusal| {
+                refusal.status == 409
+                    || refusal
+                        .codes
+                        .iter()
+                        .any(|c| self.transport.duplicate_codes.contains(c))
+            })
     }
 
     fn missing(&self, what: &str, field: Option<Field>) -> ConnectorError {
@@ -334,7 +318,10 @@ impl EmployeeSystem for KotClient {
         Ok(self.records("get_employee", vec![wire])?.pop())
     }
 
-    /// `POST /employees`, never re-sent after a lost answer.
+    /// `POST /employees`, never re-sent after a lost answer. A refusal is
+    /// [`ConnectorError::AlreadyExists`] only for HTTP 409 or a declared duplicate code
+    /// (never for its words); any other is returned as classified, with the vendor's
+    /// message and code.
     async fn create_employee(
         &self,
         employee: &Employee,
@@ -361,7 +348,7 @@ impl EmployeeSystem for KotClient {
         };
         let reply = match self.transport.send(&call).await {
             Ok(reply) => reply,
-            Err(error) if self.is_duplicate(&error, &employee.code).await => {
+            Err(error) if self.is_duplicate(&error) => {
                 return Err(ConnectorError::AlreadyExists {
                     code: employee.code.clone(),
                 });
@@ -386,6 +373,11 @@ impl EmployeeSystem for KotClient {
     /// change sends the whole address list with the first replaced and the others kept: the
     /// list remembered from this client's last read or write of the record, or — for a record
     /// it never saw — one read first (see [`KotClient`] for the staleness trade-off).
+    ///
+    /// Clearing the email of a record that has spare addresses is refused before anything is
+    /// sent — the whole update, other fields included, so the error is the whole truth:
+    /// [`ConnectorError::InvalidInput`] for [`Field::Email`]. The API cannot hold "no first
+    /// address but a spare", and sending the rest would move the spare up to be the email.
     async fn update_employee(
         &self,
         id: &RecordId,
@@ -399,11 +391,22 @@ impl EmployeeSystem for KotClient {
         } else {
             Vec::new()
         };
-        let body = update_body(update, &addresses).map_err(|field| {
-            ConnectorError::invalid_input(
+        let body = update_body(update, &addresses).map_err(|unsendable| match unsendable {
+            Unsendable::WrongType(field) => ConnectorError::invalid_input(
                 Some(field),
                 format!("{}: a value of the wrong type for {field}", self.name()),
-            )
+            ),
+            Unsendable::ClearWithSpares(spares) => ConnectorError::invalid_input(
+                Some(Field::Email),
+                format!(
+                    "{}: cannot clear the email while spare addresses exist ({spares} more in \
+                     emailAddresses): the API keeps no empty first place, so the first spare \
+                     address, which the sync does not own, would become the email; nothing was \
+                     sent. Remove the spare addresses in the vendor's screens, or keep an \
+                     email in the source",
+                    self.name()
+                ),
+            ),
         })?;
         let body = Value::Object(body);
         let query = [("updateDate", self.today().format(DATE_FORMAT).to_string())];

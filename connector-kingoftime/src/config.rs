@@ -62,7 +62,8 @@ impl RateLimit {
 /// honoured up to 60 s), at most 4 requests in flight, no request-rate limit (the vendor
 /// publishes none; its 303 answer is retried with backoff — set one with
 /// [`with_rate_limit`](Self::with_rate_limit) when your contract names a limit), connect
-/// timeout 10 s, request timeout 30 s, the host's clock.
+/// timeout 10 s, request timeout 30 s, answers of at most 256 MiB
+/// ([`with_max_response_bytes`](Self::with_max_response_bytes)), the host's clock.
 ///
 /// ```
 /// use connector_kingoftime::{Brand, KotClientBuilder};
@@ -90,6 +91,7 @@ pub struct KotClientBuilder {
     request_timeout: Duration,
     clock: Arc<dyn Clock>,
     duplicate_codes: Vec<i64>,
+    max_response_bytes: usize,
 }
 
 impl KotClientBuilder {
@@ -106,6 +108,7 @@ impl KotClientBuilder {
             request_timeout: Duration::from_secs(30),
             clock: Arc::new(SystemClock),
             duplicate_codes: Vec::new(),
+            max_response_bytes: crate::http::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
@@ -164,6 +167,15 @@ impl KotClientBuilder {
         self
     }
 
+    /// Bounds the body of one answer (default 256 MiB, at least 1 byte). The employee list
+    /// is the largest answer and is not paged: at about 530 bytes per employee, 100,000
+    /// employees take about 53 MB. A larger answer is refused, not buffered, with
+    /// [`ConnectorError::Decode`] naming the limit (not retried).
+    pub fn with_max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
     /// Sets the clock that gives "today" in Japan and places the maintenance windows.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
@@ -176,9 +188,11 @@ impl KotClientBuilder {
         self
     }
 
-    /// Declares a vendor error code that means "this employee code exists already" on create.
-    /// The vendor does not document one; without it the client recognises the refusal by its
-    /// message, and otherwise confirms by reading the code (see the crate docs).
+    /// Declares a vendor error code that means "this employee code exists already" on create
+    /// (call it again for more codes). The vendor publishes none, so by default only HTTP 409
+    /// reads as [`ConnectorError::AlreadyExists`]; every other refusal, whatever its words,
+    /// is [`ConnectorError::InvalidInput`] with the vendor's message and code. Either way
+    /// `AlreadyExists` is a hint: the engine confirms it by reading the code back.
     pub fn with_duplicate_code_error(mut self, code: i64) -> Self {
         self.duplicate_codes.push(code);
         self
@@ -230,6 +244,11 @@ impl KotClientBuilder {
         if self.max_concurrency == 0 {
             return Err(invalid("max concurrency must be at least 1".into()));
         }
+        if self.max_response_bytes == 0 {
+            return Err(invalid(
+                "the response size limit must be at least 1 byte".into(),
+            ));
+        }
         // Redirects are not followed: the API never redirects, and following one could
         // re-send a create (R11), leave https for plain http, or carry the token check's
         // path elsewhere. A redirect is reported as an error naming the base URL instead.
@@ -249,6 +268,7 @@ impl KotClientBuilder {
                 max_concurrency: self.max_concurrency,
                 rate_limit: self.rate_limit,
                 clock: self.clock,
+                max_response_bytes: self.max_response_bytes,
             },
             self.duplicate_codes,
         )))
@@ -288,6 +308,7 @@ impl fmt::Debug for KotClientBuilder {
             .field("max_concurrency", &self.max_concurrency)
             .field("rate_limit", &self.rate_limit)
             .field("request_timeout", &self.request_timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish_non_exhaustive()
     }
 }

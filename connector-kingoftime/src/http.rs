@@ -56,6 +56,34 @@ pub(crate) struct Reply {
     pub(crate) body: Vec<u8>,
 }
 
+/// The default bound on one answer's body: 256 MiB. The largest answer is the employee
+/// list, which the API does not page. The emulator's JSON takes about 430 bytes per employee
+/// with every synced field; a real record with a 64-digit key and two employee groups about
+/// 530. So 100,000 employees are about 53 MB, and this default leaves room for five times
+/// that, while a misbehaving server or proxy still cannot make the client buffer without end.
+pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: usize = 256 * 1024 * 1024;
+
+/// An answer whose body is larger than the configured bound (kept as the error's source).
+#[derive(Debug)]
+pub(crate) struct ResponseTooLarge {
+    /// The bound, in bytes.
+    pub(crate) limit: usize,
+    /// The HTTP status of the answer.
+    pub(crate) status: u16,
+}
+
+impl fmt::Display for ResponseTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the answer (HTTP {}) is larger than the limit of {} bytes",
+            self.status, self.limit
+        )
+    }
+}
+
+impl std::error::Error for ResponseTooLarge {}
+
 /// What [`Transport::new`] needs.
 pub(crate) struct TransportConfig {
     pub(crate) brand: Brand,
@@ -66,6 +94,7 @@ pub(crate) struct TransportConfig {
     pub(crate) max_concurrency: usize,
     pub(crate) rate_limit: Option<RateLimit>,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) max_response_bytes: usize,
 }
 
 /// The HTTP side of a client.
@@ -82,6 +111,7 @@ pub(crate) struct Transport {
     max_concurrency: usize,
     rate_limit: Option<RateLimit>,
     limiter: Option<DefaultDirectRateLimiter>,
+    max_response_bytes: usize,
 }
 
 impl Transport {
@@ -110,6 +140,7 @@ impl Transport {
             max_concurrency: config.max_concurrency,
             rate_limit: config.rate_limit,
             limiter,
+            max_response_bytes: config.max_response_bytes,
         }
     }
 
@@ -178,19 +209,14 @@ impl Transport {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport(&self.brand, call.operation, e))?;
+        let body = self.read_body(call, status, response).await?;
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             bytes = body.len(),
             "answered"
         );
         if (200..300).contains(&status) && !is_rate_limit_body(&body) {
-            return Ok(Reply {
-                body: body.to_vec(),
-            });
+            return Ok(Reply { body });
         }
         let answer = Answer {
             status,
@@ -205,6 +231,51 @@ impl Transport {
     }
 }
 
+impl Transport {
+    /// Reads the whole body, at most `max_response_bytes` of it: a larger answer (by its
+    /// `Content-Length`, or as it streams in) is a [`ConnectorError::Decode`] naming the
+    /// limit, whatever its status — not retryable, and for a write "maybe applied", since
+    /// the server did answer. Nothing beyond the limit is buffered.
+    async fn read_body(
+        &self,
+        call: &Call<'_>,
+        status: u16,
+        mut response: reqwest::Response,
+    ) -> Result<Vec<u8>, ConnectorError> {
+        let limit = self.max_response_bytes;
+        let too_large = || {
+            let cause = ResponseTooLarge { limit, status };
+            ConnectorError::Decode {
+                message: format!(
+                    "{}: {}: {cause}; raise it with with_max_response_bytes if the answer is \
+                     genuine",
+                    self.brand.name(),
+                    call.operation
+                ),
+                source: Some(Box::new(cause)),
+            }
+        };
+        let announced = response.content_length();
+        if announced.is_some_and(|length| length > limit as u64) {
+            return Err(too_large());
+        }
+        // Trust the announced length for the first 8 MiB only: the rest grows as it arrives.
+        let mut body =
+            Vec::with_capacity(announced.map_or(0, |length| length.min(1 << 23) as usize));
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| transport(&self.brand, call.operation, e))?
+        {
+            if chunk.len() > limit - body.len() {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}
+
 impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Transport")
@@ -214,6 +285,7 @@ impl fmt::Debug for Transport {
             .field("max_concurrency", &self.max_concurrency)
             .field("rate_limit", &self.rate_limit)
             .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish_non_exhaustive()
     }
 }

@@ -1,9 +1,12 @@
 //! The wire format of the KOT-family API and its mapping to the core model, in one place.
 //!
 //! Reading: an absent key, a JSON `null` and an empty string all read as `None`; an unknown
-//! gender value (such as `"no_selected"`) reads as `None`; the email is the first non-empty
-//! address of `emailAddresses`. Writing: a create sends every set field; an update sends only
-//! the changed properties, a cleared one as an empty value (the API's "set to null").
+//! gender value (such as `"no_selected"`) reads as `None`; the email is the first address of
+//! `emailAddresses` (`None` when the list is empty or its first address is blank — never a
+//! later one: the first position is the one the sync owns and writes). Writing: a create
+//! sends every set field; an update sends only the changed properties, a cleared one as an
+//! empty value (the API's "set to null"), except that the email is never cleared while spare
+//! addresses follow it (see [`update_body`]).
 
 use chrono::NaiveDate;
 use hris_sync_core::{
@@ -72,12 +75,7 @@ impl WireEmployee {
                     })
                     .transpose()
             };
-        let email = self
-            .email_addresses
-            .iter()
-            .flatten()
-            .find(|address| !address.trim().is_empty())
-            .cloned();
+        let email = present(self.email_addresses.iter().flatten().next().cloned());
         let employee = Employee {
             code: EmployeeCode::new(self.code),
             last_name: present(self.last_name),
@@ -201,31 +199,43 @@ fn property(field: Field) -> &'static str {
     }
 }
 
+/// Why an update cannot be sent as asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unsendable {
+    /// A value of the wrong type for this field.
+    WrongType(Field),
+    /// The email is to be cleared while this many spare addresses follow it. The API keeps
+    /// no empty first position: the first spare would move up and read as the email (and the
+    /// next sync would clear that one too), so the clear cannot be expressed.
+    ClearWithSpares(usize),
+}
+
 /// The body of `PUT /employees/{key}`: only the changed properties. `addresses` are the
 /// employee's current addresses, needed (and only read) when the email changes: the first is
-/// replaced (or removed when the email is cleared), the others are kept.
+/// replaced and the others are kept as they are, in their order. Clearing the email removes
+/// the first address only when it is the only one; with spare addresses it is refused
+/// ([`Unsendable::ClearWithSpares`]), since the sync never deletes, reorders or promotes an
+/// address it does not own.
 pub(crate) fn update_body(
     update: &EmployeeUpdate,
     addresses: &[String],
-) -> Result<Map<String, Value>, Field> {
+) -> Result<Map<String, Value>, Unsendable> {
     let mut body = Map::new();
+    let spares = || addresses.iter().skip(1).map(|a| Value::String(a.clone()));
     for (field, value) in &update.changes {
         let wire = match (field, value) {
-            (Field::Email, value) => {
-                let mut kept: Vec<Value> = addresses
-                    .iter()
-                    .skip(1)
-                    .map(|a| Value::String(a.clone()))
-                    .collect();
-                match value {
-                    Some(FieldValue::Text(email)) if !email.trim().is_empty() => {
-                        kept.insert(0, Value::String(email.clone()));
-                    }
-                    None | Some(FieldValue::Text(_)) => {}
-                    Some(_) => return Err(*field),
+            (Field::Email, value) => match value {
+                Some(FieldValue::Text(email)) if !email.trim().is_empty() => Value::Array(
+                    std::iter::once(Value::String(email.clone()))
+                        .chain(spares())
+                        .collect(),
+                ),
+                None | Some(FieldValue::Text(_)) if addresses.len() > 1 => {
+                    return Err(Unsendable::ClearWithSpares(addresses.len() - 1))
                 }
-                Value::Array(kept)
-            }
+                None | Some(FieldValue::Text(_)) => Value::Array(Vec::new()),
+                Some(_) => return Err(Unsendable::WrongType(*field)),
+            },
             (_, None) => Value::String(String::new()),
             (
                 Field::Code
@@ -242,7 +252,7 @@ pub(crate) fn update_body(
                 Field::BirthDate | Field::HireDate | Field::ResignationDate,
                 Some(FieldValue::Date(date)),
             ) => Value::String(date_value(*date)),
-            (_, Some(_)) => return Err(*field),
+            (_, Some(_)) => return Err(Unsendable::WrongType(*field)),
         };
         body.insert(property(*field).to_owned(), wire);
     }
@@ -330,14 +340,55 @@ mod tests {
             Value::Object(body),
             serde_json::json!({"emailAddresses": ["new@example.jp", "spare@example.jp"]})
         );
+    }
+
+    /// Issue 10 item 3: clearing the first of [old, spare] sent [spare], which the next read
+    /// took for the email and the next sync cleared too.
+    #[test]
+    fn clearing_the_email_never_promotes_a_spare_address() {
         let cleared = EmployeeUpdate {
             changes: vec![(Field::Email, None), (Field::BirthDate, None)],
         };
-        let body = update_body(&cleared, &addresses).unwrap();
+        let addresses = vec!["old@example.jp".to_owned(), "spare@example.jp".to_owned()];
+        assert_eq!(
+            update_body(&cleared, &addresses).unwrap_err(),
+            Unsendable::ClearWithSpares(1)
+        );
+        let blank = EmployeeUpdate {
+            changes: vec![(Field::Email, Some(FieldValue::Text(" ".into())))],
+        };
+        assert_eq!(
+            update_body(&blank, &addresses).unwrap_err(),
+            Unsendable::ClearWithSpares(1)
+        );
+        // The only address: the clear empties the list.
+        let body = update_body(&cleared, &addresses[..1]).unwrap();
         assert_eq!(
             Value::Object(body),
-            serde_json::json!({"emailAddresses": ["spare@example.jp"], "birthDate": ""})
+            serde_json::json!({"emailAddresses": [], "birthDate": ""})
         );
+    }
+
+    #[test]
+    fn the_email_is_the_first_address_only() {
+        let read = |addresses: serde_json::Value| {
+            let wire: WireEmployee = serde_json::from_value(
+                serde_json::json!({"code": "1", "key": "k", "emailAddresses": addresses}),
+            )
+            .unwrap();
+            wire.into_record(&Brand::king_of_time(), "get")
+                .unwrap()
+                .employee
+                .email
+        };
+        assert_eq!(
+            read(serde_json::json!(["a@example.jp", "b@example.jp"])).as_deref(),
+            Some("a@example.jp")
+        );
+        // A blank first position is no email, not the spare behind it (the spare is not the
+        // sync's, so a source without an email has nothing to clear).
+        assert_eq!(read(serde_json::json!(["", "b@example.jp"])), None);
+        assert_eq!(read(serde_json::json!([" ", "b@example.jp"])), None);
     }
 
     #[test]
@@ -345,10 +396,16 @@ mod tests {
         let update = EmployeeUpdate {
             changes: vec![(Field::Gender, Some(FieldValue::Text("x".into())))],
         };
-        assert_eq!(update_body(&update, &[]).unwrap_err(), Field::Gender);
+        assert_eq!(
+            update_body(&update, &[]).unwrap_err(),
+            Unsendable::WrongType(Field::Gender)
+        );
         let wrong = EmployeeUpdate {
             changes: vec![(Field::LastName, Some(FieldValue::Gender(Gender::Male)))],
         };
-        assert_eq!(update_body(&wrong, &[]).unwrap_err(), Field::LastName);
+        assert_eq!(
+            update_body(&wrong, &[]).unwrap_err(),
+            Unsendable::WrongType(Field::LastName)
+        );
     }
 }

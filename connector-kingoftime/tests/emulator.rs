@@ -190,6 +190,48 @@ async fn an_email_update_keeps_the_spare_address_and_empty_values_clear() {
     );
 }
 
+/// Issue 10 item 3, as demo employee 1034 went: [new…, mobile34…] → [mobile34…] → [] over
+/// three runs. Clearing the email of [a, b] is refused with nothing sent, as often as it is
+/// asked: the record keeps [a, b] and never becomes [b].
+#[tokio::test]
+async fn clearing_the_email_never_turns_two_addresses_into_the_spare() {
+    let (emulator, _) = emulator().await;
+    let mut seeded = EmulatedEmployee::from_employee(&person("34"), "1000", "1");
+    seeded.email_addresses = vec!["new34@example.jp".into(), "mobile34@example.jp".into()];
+    let key = emulator.insert(seeded);
+    let client = client(&emulator);
+    let clear = hris_sync_core::EmployeeUpdate {
+        changes: vec![(hris_sync_core::Field::Email, None)],
+    };
+    for _run in 0..3 {
+        // Each run lists the target first, as the engine does.
+        let records = client
+            .list_employees(&ListOptions::all_records())
+            .await
+            .unwrap();
+        assert_eq!(
+            records[0].employee.email.as_deref(),
+            Some("new34@example.jp")
+        );
+        let error = client.update_employee(&key, &clear).await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                ConnectorError::InvalidInput {
+                    field: Some(hris_sync_core::Field::Email),
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert_eq!(
+            emulator.employees_with_code("34")[0].email_addresses,
+            ["new34@example.jp", "mobile34@example.jp"]
+        );
+    }
+    assert_eq!(emulator.request_count(Endpoint::UpdateEmployee), 0);
+}
+
 #[tokio::test]
 async fn restricted_hours_follow_the_emulator_clock() {
     let (emulator, clock) = emulator().await;
@@ -348,4 +390,86 @@ async fn conformance_suite_passes_against_the_emulator() {
 #[tokio::test]
 async fn king_of_time_passes_the_brand_checks() {
     connector_kingoftime::emulator::check_brand(connector_kingoftime::KingOfTime::builder()).await;
+}
+
+/// Issue 10 item 7: the examples save `employees()` and load it into a new emulator. A
+/// loaded key must never be generated again, or a new record shares a loaded record's key
+/// and an update meant for the new one changes the old one.
+#[tokio::test]
+async fn loaded_keys_are_never_reused_by_later_creates() {
+    let (first, _) = emulator().await;
+    let creator = client(&first);
+    for code in ["1001", "1002"] {
+        creator
+            .create_employee(&person(code), &placement())
+            .await
+            .unwrap();
+    }
+    let saved = first.employees();
+    drop(first);
+
+    let (second, _) = emulator().await;
+    let loaded = second.load(saved.clone()).unwrap();
+    assert_eq!(loaded.len(), 2);
+    let writer = client(&second);
+    let new = writer
+        .create_employee(&person("1042"), &placement())
+        .await
+        .unwrap();
+    assert!(
+        saved.iter().all(|e| e.key != new.id.as_str()),
+        "the new record reuses a loaded key: {}",
+        new.id
+    );
+    let rename = hris_sync_core::EmployeeUpdate {
+        changes: vec![(
+            hris_sync_core::Field::LastName,
+            Some(hris_sync_core::FieldValue::Text("新姓".into())),
+        )],
+    };
+    writer.update_employee(&new.id, &rename).await.unwrap();
+    assert_eq!(
+        second.employees_with_code("1001")[0].last_name.as_deref(),
+        Some("勤怠"),
+        "the update reached a loaded record"
+    );
+    assert_eq!(
+        second.employees_with_code("1042")[0].last_name.as_deref(),
+        Some("新姓")
+    );
+    // `insert` one by one (what the examples do today) keeps keys apart the same way.
+    let (third, _) = emulator().await;
+    for employee in saved.clone() {
+        third.insert(employee);
+    }
+    let created = client(&third)
+        .create_employee(&person("1043"), &placement())
+        .await
+        .unwrap();
+    assert!(saved.iter().all(|e| e.key != created.id.as_str()));
+}
+
+#[tokio::test]
+async fn a_duplicate_key_in_loaded_state_is_refused_and_nothing_is_loaded() {
+    let (emulator, _) = emulator().await;
+    let mut one = EmulatedEmployee::from_employee(&person("1"), "1000", "1");
+    one.key = "k-1".into();
+    let mut two = EmulatedEmployee::from_employee(&person("2"), "1000", "1");
+    two.key = "k-1".into();
+    let error = emulator.load([one.clone(), two]).unwrap_err();
+    assert_eq!(
+        error,
+        connector_kingoftime::emulator::EmulatorError::DuplicateKey { key: "k-1".into() }
+    );
+    assert!(error.to_string().contains("k-1"), "{error}");
+    assert!(emulator.employees().is_empty(), "all or nothing");
+    // A key already stored is refused too, by `load` and by `try_insert`.
+    emulator.load([one.clone()]).unwrap();
+    let again = emulator.try_insert(one.clone()).unwrap_err();
+    assert!(matches!(
+        again,
+        connector_kingoftime::emulator::EmulatorError::DuplicateKey { .. }
+    ));
+    assert!(emulator.load([one]).is_err());
+    assert_eq!(emulator.employees().len(), 1);
 }

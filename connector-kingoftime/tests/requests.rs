@@ -193,11 +193,61 @@ async fn refuse_creates(server: &MockServer, body: serde_json::Value, times: u64
         .await;
 }
 
+/// A refusal the client must hand back as the vendor's refusal: `InvalidInput` carrying the
+/// vendor's message and code, nothing read or sent after it.
+fn assert_vendor_refusal(error: &ConnectorError, message: &str, code: &str) {
+    match error {
+        ConnectorError::InvalidInput { message: text, .. } => {
+            assert!(text.contains(message), "{text}");
+            assert!(text.contains(&format!("code {code}")), "{text}");
+        }
+        other => panic!("expected the vendor's refusal, got {other:?}"),
+    }
+    assert!(!error.may_have_been_applied());
+}
+
+/// Issue 10 item 2: a refusal for another duplicate (the email address) says 重複 too. It
+/// was reported as "already in the target" for an employee that does not exist.
 #[tokio::test]
-async fn a_duplicate_code_refusal_is_already_exists() {
+async fn a_duplicate_email_refusal_is_the_vendor_refusal_not_already_exists() {
     let server = MockServer::start().await;
+    let email = json!({"errors": [{"message": "メールアドレスが重複しています。", "code": 111}]});
+    refuse_creates(&server, email, 1).await;
+    catch_all(&server, 0).await;
+    let error = client(&server)
+        .create_employee(&new_employee(), &placement())
+        .await
+        .unwrap_err();
+    assert_vendor_refusal(&error, "メールアドレスが重複しています。", "111");
+}
+
+#[tokio::test]
+async fn words_alone_never_make_already_exists_and_nothing_is_read() {
+    let server = MockServer::start().await;
+    // 既に登録されています with a code nobody declared.
     let duplicate: serde_json::Value = serde_json::from_str(DUPLICATE).unwrap();
     refuse_creates(&server, duplicate, 1).await;
+    catch_all(&server, 0).await;
+    let error = client(&server)
+        .create_employee(&new_employee(), &placement())
+        .await
+        .unwrap_err();
+    assert_vendor_refusal(&error, "既に登録されています", "112");
+}
+
+#[tokio::test]
+async fn a_409_refusal_is_already_exists() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1.0/employees"))
+        .respond_with(
+            ResponseTemplate::new(409)
+                .set_body_json(json!({"errors": [{"message": "conflict", "code": 999}]})),
+        )
+        .expect(1)
+        .named("409 create")
+        .mount(&server)
+        .await;
     catch_all(&server, 0).await;
     let error = client(&server)
         .create_employee(&new_employee(), &placement())
@@ -210,92 +260,29 @@ async fn a_duplicate_code_refusal_is_already_exists() {
 }
 
 #[tokio::test]
-async fn an_unrecognised_create_refusal_is_confirmed_by_reading_the_code() {
-    let server = MockServer::start().await;
-    let unclear = json!({"errors": [{"message": "登録できませんでした。", "code": 999}]});
-    refuse_creates(&server, unclear, 2).await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/employees/2000"))
-        .and(employee_query(AS_OF_ALL))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(CREATED, "application/json"))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/employees/2000"))
-        .respond_with(ResponseTemplate::new(404).set_body_raw(VALIDATION, "application/json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    catch_all(&server, 0).await;
-    let client = client(&server);
-    let error = client
-        .create_employee(&new_employee(), &placement())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, ConnectorError::AlreadyExists { .. }),
-        "{error}"
-    );
-    // The second time the code is not there: the vendor's refusal comes back as it was.
-    let error = client
-        .create_employee(&new_employee(), &placement())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&error, ConnectorError::InvalidInput { message, .. } if message.contains("登録できませんでした")),
-        "{error}"
-    );
-}
-
-#[tokio::test]
-async fn a_refused_create_whose_confirming_read_fails_returns_the_vendor_refusal() {
-    let server = MockServer::start().await;
-    let unclear = json!({"errors": [{"message": "登録できませんでした。", "code": 999}]});
-    refuse_creates(&server, unclear, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/employees/2000"))
-        .respond_with(ResponseTemplate::new(503))
-        .expect(1)
-        .named("failing confirmation")
-        .mount(&server)
-        .await;
-    catch_all(&server, 0).await;
-    let client = builder(&server)
-        .with_retry_policy(hris_sync_core::retry::RetryPolicy::never())
-        .build()
-        .unwrap();
-    let error = client
-        .create_employee(&new_employee(), &placement())
-        .await
-        .unwrap_err();
-    // Not the read's Unavailable, which would read as "the create may have been applied".
-    assert!(
-        matches!(&error, ConnectorError::InvalidInput { message, .. } if message.contains("登録できませんでした")),
-        "{error:?}"
-    );
-    assert!(!error.may_have_been_applied());
-}
-
-#[tokio::test]
-async fn a_configured_duplicate_code_needs_no_read() {
+async fn a_configured_duplicate_code_is_already_exists_and_others_are_not() {
     let server = MockServer::start().await;
     let coded = json!({"errors": [{"message": "登録できませんでした。", "code": 777}]});
-    refuse_creates(&server, coded, 1).await;
+    refuse_creates(&server, coded, 2).await;
     catch_all(&server, 0).await;
-    let client = builder(&server)
+    let configured = builder(&server)
         .with_duplicate_code_error(777)
         .build()
         .unwrap();
-    let error = client
+    let error = configured
         .create_employee(&new_employee(), &placement())
         .await
         .unwrap_err();
     assert!(
-        matches!(error, ConnectorError::AlreadyExists { .. }),
+        matches!(&error, ConnectorError::AlreadyExists { code } if code.as_str() == "2000"),
         "{error}"
     );
+    // The same answer to a client that declared no code is the vendor's refusal.
+    let error = client(&server)
+        .create_employee(&new_employee(), &placement())
+        .await
+        .unwrap_err();
+    assert_vendor_refusal(&error, "登録できませんでした。", "777");
 }
 
 #[tokio::test]
@@ -434,6 +421,82 @@ async fn after_a_failed_email_update_the_next_reads_the_record_by_code() {
     let id = RecordId::new(FIRST_KEY);
     client.update_employee(&id, &update).await.unwrap_err();
     client.update_employee(&id, &update).await.unwrap();
+}
+
+/// Issue 10 item 3: the first listed record holds [kintaitarou@…, spare@…]. Clearing its
+/// email used to send [spare@…], promoting the spare to be the email (the next run cleared
+/// that one too). Now the whole update is refused before anything is sent (the catch-all
+/// counts any request), also when other fields change with it.
+#[tokio::test]
+async fn clearing_the_email_while_a_spare_address_exists_sends_nothing() {
+    let server = MockServer::start().await;
+    mount_list(&server, AS_OF_ALL, 1).await;
+    catch_all(&server, 0).await;
+    let client = client(&server);
+    client
+        .list_employees(&ListOptions::all_records())
+        .await
+        .unwrap();
+    let alone = EmployeeUpdate {
+        changes: vec![(Field::Email, None)],
+    };
+    let with_a_name = EmployeeUpdate {
+        changes: vec![
+            (Field::LastName, Some(FieldValue::Text("新姓".into()))),
+            (Field::Email, None),
+        ],
+    };
+    for update in [alone, with_a_name] {
+        let error = client
+            .update_employee(&RecordId::new(FIRST_KEY), &update)
+            .await
+            .unwrap_err();
+        match &error {
+            ConnectorError::InvalidInput {
+                field: Some(Field::Email),
+                message,
+                ..
+            } => {
+                assert!(message.contains("spare addresses"), "{message}");
+                assert!(message.contains("nothing was sent"), "{message}");
+                assert!(
+                    !message.contains("h-t.co.jp"),
+                    "no address in it: {message}"
+                );
+            }
+            other => panic!("expected InvalidInput for the email, got {other:?}"),
+        }
+    }
+}
+
+/// The only address is the sync's own: clearing it empties the list.
+#[tokio::test]
+async fn clearing_the_only_address_sends_an_empty_list() {
+    let server = MockServer::start().await;
+    let one = json!([{"code": "1000", "key": FIRST_KEY, "lastName": "勤怠", "firstName": "太郎",
+        "gender": "male", "emailAddresses": ["kintaitarou@h-t.co.jp"]}]);
+    Mock::given(method("GET"))
+        .and(path("/v1.0/employees"))
+        .and(employee_query(AS_OF_ALL))
+        .respond_with(ResponseTemplate::new(200).set_body_json(one))
+        .expect(1)
+        .named("list of one")
+        .mount(&server)
+        .await;
+    mount_email_put(&server, &[], updated(), 1).await;
+    catch_all(&server, 0).await;
+    let client = client(&server);
+    client
+        .list_employees(&ListOptions::all_records())
+        .await
+        .unwrap();
+    let clear = EmployeeUpdate {
+        changes: vec![(Field::Email, None)],
+    };
+    client
+        .update_employee(&RecordId::new(FIRST_KEY), &clear)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

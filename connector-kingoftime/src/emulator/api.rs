@@ -22,7 +22,7 @@ pub(super) mod codes {
     /// A division or working type that does not exist (emulator's choice).
     pub(crate) const UNKNOWN_MASTER: i64 = 112;
     /// The employee code is taken (emulator's choice).
-    pub(crate) const DUPLICATE_CODE: i64 = 113;
+    pub(crate) const DUPLICATE_CODE: i64 = super::super::DUPLICATE_CODE_ERROR;
     /// No such employee or route (emulator's choice).
     pub(crate) const NOT_FOUND: i64 = 114;
 }
@@ -116,12 +116,50 @@ fn name_of(list: &[(String, String)], code: &str) -> Option<String> {
     list.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone())
 }
 
+/// The key the emulator generates for its `n`-th record: 32 hex digits, the first 16 of
+/// which are `n` (so a loaded key tells how far generation had gone).
+fn generated_key(n: u64) -> String {
+    format!("{:016x}{:016x}", n, n.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// The `n` of a key the emulator generated, or `None` for any other key.
+fn generation_of(key: &str) -> Option<u64> {
+    if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let n = u64::from_str_radix(&key[..16], 16).ok()?;
+    (generated_key(n) == key).then_some(n)
+}
+
 impl Store {
-    /// A new opaque key, never reused.
+    /// A new opaque key, never reused: past every key generated or loaded so far, and
+    /// different from every stored key (a loaded key in another format included).
     pub(super) fn new_key(&mut self) -> String {
-        self.next_key += 1;
-        let n = self.next_key;
-        format!("{:016x}{:016x}", n, n.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        loop {
+            self.next_key += 1;
+            let key = generated_key(self.next_key);
+            if !self.employees.iter().any(|e| e.key == key) {
+                return key;
+            }
+        }
+    }
+
+    /// Whether a stored employee has this key.
+    pub(super) fn has_key(&self, key: &str) -> bool {
+        self.employees.iter().any(|e| e.key == key)
+    }
+
+    /// Stores `employee` under its own key (a new one when empty), which must be free;
+    /// generation then continues past a loaded key, so no later create reuses it.
+    pub(super) fn insert(&mut self, mut employee: EmulatedEmployee) -> String {
+        if employee.key.is_empty() {
+            employee.key = self.new_key();
+        } else if let Some(n) = generation_of(&employee.key) {
+            self.next_key = self.next_key.max(n);
+        }
+        let key = employee.key.clone();
+        self.employees.push(employee);
+        key
     }
 
     /// The employee as JSON: null values left out, additional fields only when asked.

@@ -18,7 +18,9 @@ use crate::config::KotClientBuilder;
 /// 3. the name in a restricted-hours error, which ends when the brand's window ends.
 ///
 /// `builder` is the brand's builder as its crate hands it out; the base URL, token and
-/// clock are pointed at the emulator. Panics with a message naming the broken point.
+/// clock are pointed at the emulator, and the emulator's duplicate-code error
+/// ([`DUPLICATE_CODE_ERROR`](super::DUPLICATE_CODE_ERROR)) is declared. Panics with a
+/// message naming the broken point.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -40,6 +42,7 @@ pub async fn check_brand(builder: KotClientBuilder) {
         .with_base_url(emulator.base_url())
         .with_token(emulator.token())
         .with_clock(clock.clone())
+        .with_duplicate_code_error(super::DUPLICATE_CODE_ERROR)
         .build()
         .unwrap_or_else(|error| panic!("{}: the client must build: {error}", brand.name()));
 

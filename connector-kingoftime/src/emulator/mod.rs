@@ -20,10 +20,23 @@
 //! - injectable latency and [`Fault`]s; request counters per [`Endpoint`], the highest
 //!   concurrency and request rate observed.
 //!
+//! Keys are opaque and never reused: a saved state ([`KotEmulator::employees`]) loaded into
+//! a new emulator ([`KotEmulator::load`]) keeps its keys, later creates get keys past every
+//! loaded one, and a state holding one key twice is refused with
+//! [`EmulatorError::DuplicateKey`].
+//!
 //! Error bodies have the documented shape `{"errors":[{"message":…,"code":…}]}`. The codes
 //! 100, 104, 300 and 303 are the vendor's; for validation the emulator uses its own: 111 (a
 //! value missing or malformed), 112 (unknown division or working type), 113 (employee code
-//! taken, message containing 既に), 114 (not found).
+//! taken), 114 (not found), each with status 400.
+//!
+//! **Assumption: the duplicate-code refusal.** The vendor publishes neither the status nor
+//! the code of "this employee code is taken". The emulator answers `400` +
+//! [`DUPLICATE_CODE_ERROR`] (113, its own choice), and [`KotEmulator::client_builder`] and
+//! [`check_brand`] declare that code with
+//! [`with_duplicate_code_error`](crate::KotClientBuilder::with_duplicate_code_error), as a
+//! deployment does once it knows its vendor's code; so a duplicate create reads as
+//! `AlreadyExists` while a refusal that merely *says* 重複 (a duplicate email) does not.
 //!
 //! **Clock.** By default the emulator uses the host clock, so between 08:30–10:00 and
 //! 17:30–18:30 Japan time it refuses employee calls as the real API does. Tests should
@@ -71,6 +84,10 @@ use hris_sync_core::{Clock, Employee, Gender, RecordId, SystemClock};
 
 use crate::brand::Brand;
 use crate::config::{KotClientBuilder, RateLimit};
+
+/// The emulator's error code for "the employee code is taken" on create (sent with status
+/// 400; see the module docs for why it is an assumption).
+pub const DUPLICATE_CODE_ERROR: i64 = 113;
 
 /// One endpoint of the API, as the emulator counts requests and targets faults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -266,16 +283,41 @@ impl EmulatedEmployee {
             birth_date: self.birth_date,
             hire_date: self.hired_date,
             resignation_date: self.resignation_date,
-            // As the client reads it: the first non-empty address.
+            // As the client reads it: the first address, none when it is blank.
             email: self
                 .email_addresses
-                .iter()
-                .find(|address| !address.trim().is_empty())
+                .first()
+                .filter(|address| !address.trim().is_empty())
                 .cloned(),
             business_name: None,
         }
     }
 }
+
+/// A refusal of the emulator's own API (seeding and loading), not of the emulated HTTP API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EmulatorError {
+    /// Two employees would share this key: keys identify records, so a saved state holding
+    /// one twice is corrupt (an update by that key could not tell them apart).
+    DuplicateKey {
+        /// The key found twice.
+        key: String,
+    },
+}
+
+impl fmt::Display for EmulatorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EmulatorError::DuplicateKey { key } => write!(
+                f,
+                "two employees have the key {key}; keys identify records and must be unique"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EmulatorError {}
 
 /// Configures a [`KotEmulator`].
 pub struct EmulatorBuilder {
@@ -388,12 +430,14 @@ impl KotEmulator {
         Arc::clone(&self.shared.clock)
     }
 
-    /// A client builder for this emulator: its brand, token, base URL and clock.
+    /// A client builder for this emulator: its brand, token, base URL and clock, and its
+    /// duplicate-code error ([`DUPLICATE_CODE_ERROR`]) declared.
     pub fn client_builder(&self) -> KotClientBuilder {
         KotClientBuilder::new(self.shared.brand.clone())
             .with_token(self.token())
             .with_base_url(self.base_url())
             .with_clock(self.clock())
+            .with_duplicate_code_error(DUPLICATE_CODE_ERROR)
     }
 
     /// Adds (or renames) a division.
@@ -424,14 +468,57 @@ impl KotEmulator {
     }
 
     /// Adds a stored employee as given (a key is generated when empty) and returns its key.
-    pub fn insert(&self, mut employee: EmulatedEmployee) -> RecordId {
+    /// Keys are never reused: a later create's key differs from every key inserted here.
+    ///
+    /// # Panics
+    /// When another stored employee has the same key; [`try_insert`](Self::try_insert) and
+    /// [`load`](Self::load) return that as an error instead.
+    pub fn insert(&self, employee: EmulatedEmployee) -> RecordId {
+        self.try_insert(employee)
+            .unwrap_or_else(|error| panic!("KotEmulator::insert: {error}"))
+    }
+
+    /// Adds a stored employee as given (a key is generated when empty) and returns its key,
+    /// or refuses it, storing nothing, when another stored employee has the same key.
+    ///
+    /// # Errors
+    /// [`EmulatorError::DuplicateKey`].
+    pub fn try_insert(&self, employee: EmulatedEmployee) -> Result<RecordId, EmulatorError> {
         self.shared.with_store(|store| {
-            if employee.key.is_empty() {
-                employee.key = store.new_key();
+            if !employee.key.is_empty() && store.has_key(&employee.key) {
+                return Err(EmulatorError::DuplicateKey {
+                    key: employee.key.clone(),
+                });
             }
-            let key = RecordId::new(employee.key.clone());
-            store.employees.push(employee);
-            key
+            Ok(RecordId::new(store.insert(employee)))
+        })
+    }
+
+    /// Loads saved employees (as [`employees`](Self::employees) returned them, keys kept)
+    /// and returns their keys in order: all of them, or none when two of them, or one of
+    /// them and a stored employee, share a key. Later creates get keys that differ from
+    /// every loaded one, so an update addressed to a new record never reaches a loaded one.
+    ///
+    /// # Errors
+    /// [`EmulatorError::DuplicateKey`] naming the first key found twice; nothing is stored.
+    pub fn load(
+        &self,
+        employees: impl IntoIterator<Item = EmulatedEmployee>,
+    ) -> Result<Vec<RecordId>, EmulatorError> {
+        let employees: Vec<EmulatedEmployee> = employees.into_iter().collect();
+        self.shared.with_store(|store| {
+            let mut seen = std::collections::HashSet::new();
+            for employee in employees.iter().filter(|e| !e.key.is_empty()) {
+                if store.has_key(&employee.key) || !seen.insert(employee.key.as_str()) {
+                    return Err(EmulatorError::DuplicateKey {
+                        key: employee.key.clone(),
+                    });
+                }
+            }
+            Ok(employees
+                .into_iter()
+                .map(|employee| RecordId::new(store.insert(employee)))
+                .collect())
         })
     }
 
