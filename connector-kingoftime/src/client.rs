@@ -86,6 +86,19 @@ impl KotClient {
         }
     }
 
+    /// Declares the vendor's field lengths and code characters in the client's info.
+    pub(crate) fn with_field_rules(
+        mut self,
+        max_lengths: Vec<(Field, usize)>,
+        code_characters: hris_sync_core::CodeCharacters,
+    ) -> Self {
+        self.info = self
+            .info
+            .with_max_lengths(max_lengths)
+            .with_code_characters(code_characters);
+        self
+    }
+
     /// The brand this client talks to.
     pub fn brand(&self) -> &crate::Brand {
         &self.transport.brand

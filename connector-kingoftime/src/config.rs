@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hris_sync_core::retry::RetryPolicy;
-use hris_sync_core::{Clock, ConnectorError, MaintenanceWindows, SystemClock};
+use hris_sync_core::{
+    Clock, CodeCharacters, ConnectorError, Field, MaintenanceWindows, SystemClock,
+};
 use url::{Host, Url};
 
 use crate::brand::Brand;
@@ -92,7 +94,19 @@ pub struct KotClientBuilder {
     clock: Arc<dyn Clock>,
     duplicate_codes: Vec<i64>,
     max_response_bytes: usize,
+    max_lengths: Vec<(Field, usize)>,
+    code_characters: CodeCharacters,
 }
+
+/// The longest values assumed for the KOT family (unpublished; see docs/field-mapping.md).
+const DEFAULT_MAX_LENGTHS: [(Field, usize); 6] = [
+    (Field::Code, 20),
+    (Field::LastName, 50),
+    (Field::FirstName, 50),
+    (Field::LastNameKana, 50),
+    (Field::FirstNameKana, 50),
+    (Field::Email, 254),
+];
 
 impl KotClientBuilder {
     /// A builder for `brand` with the defaults above and no token.
@@ -109,7 +123,26 @@ impl KotClientBuilder {
             clock: Arc::new(SystemClock),
             duplicate_codes: Vec::new(),
             max_response_bytes: crate::http::DEFAULT_MAX_RESPONSE_BYTES,
+            max_lengths: DEFAULT_MAX_LENGTHS.to_vec(),
+            code_characters: CodeCharacters::ascii_alphanumeric_and("-_"),
         }
+    }
+
+    /// Sets the longest value (in characters) the vendor is assumed to hold in `field`;
+    /// longer values make an employee Invalid before anything is sent. The KOT family
+    /// publishes no limits: the defaults (code 20, names and kana 50, email 254) are
+    /// conservative assumptions, documented in docs/field-mapping.md.
+    pub fn with_max_length(mut self, field: Field, characters: usize) -> Self {
+        self.max_lengths.retain(|(known, _)| *known != field);
+        self.max_lengths.push((field, characters));
+        self
+    }
+
+    /// Sets the characters a new employee's code may hold (default: ASCII letters, digits,
+    /// `-` and `_`, an assumption; see docs/field-mapping.md).
+    pub fn with_code_characters(mut self, characters: CodeCharacters) -> Self {
+        self.code_characters = characters;
+        self
     }
 
     /// A builder reading `{PREFIX}_TOKEN` and `{PREFIX}_BASE_URL` (see
@@ -258,7 +291,7 @@ impl KotClientBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|_| invalid("the HTTP client could not be set up".into()))?;
-        Ok(KotClient::new(crate::http::Transport::new(
+        let client = KotClient::new(crate::http::Transport::new(
             crate::http::TransportConfig {
                 brand: self.brand,
                 http,
@@ -271,7 +304,8 @@ impl KotClientBuilder {
                 max_response_bytes: self.max_response_bytes,
             },
             self.duplicate_codes,
-        )))
+        ));
+        Ok(client.with_field_rules(self.max_lengths, self.code_characters))
     }
 }
 
