@@ -163,12 +163,14 @@ impl Transport {
                     attempt,
                     status = tracing::field::Empty,
                 );
-                self.attempt(call).instrument(span)
+                self.attempt(call, span.clone()).instrument(span)
             })
             .await
     }
 
-    async fn attempt(&self, call: &Call<'_>) -> Result<Reply, ConnectorError> {
+    /// One attempt, inside its `span` (passed in so the status is recorded on it directly,
+    /// whatever the subscriber knows of the current span).
+    async fn attempt(&self, call: &Call<'_>, span: tracing::Span) -> Result<Reply, ConnectorError> {
         let _permit = self
             .permits
             .acquire()
@@ -203,7 +205,7 @@ impl Transport {
             .await
             .map_err(|e| transport(&self.brand, call.operation, e))?;
         let status = response.status().as_u16();
-        tracing::Span::current().record("status", status);
+        span.record("status", status);
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)
