@@ -3,15 +3,45 @@
 
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use chrono::NaiveDate;
-use hris_sync_core::{ChangeKind, Direction, EmployeeCode};
+use hris_sync_core::{ChangeKind, Direction, EmployeeCode, ReportId};
 
 use crate::error::Failure;
 use crate::vendor::Vendor;
 
+/// What the invocation does: a run from the base date to the report (the default), or one
+/// of the recovery commands on an existing report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Fetch, list, select and sync: the walk of the vendors' help pages.
+    Run,
+    /// Continue an interrupted run (`--resume REPORT`).
+    Resume(ReportId),
+    /// Declare that the process applying a run has ended (`--abandon REPORT`).
+    Abandon(ReportId),
+    /// Ask the process applying a run to stop gracefully (`--stop REPORT`).
+    Stop(ReportId),
+}
+
+impl Command {
+    /// The flag that chose it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Command::Run => "",
+            Command::Resume(_) => "--resume",
+            Command::Abandon(_) => "--abandon",
+            Command::Stop(_) => "--stop",
+        }
+    }
+}
+
 /// What the user asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Args {
+    /// What to do (`--resume`, `--abandon`, `--stop`; a run by default).
+    pub command: Command,
     /// Which attendance system (`--vendor`).
     pub vendor: Vendor,
     /// The base date (`--base-date`); `None` means today in Japan.
@@ -36,6 +66,10 @@ pub struct Args {
     pub reset: bool,
     /// Pin the demo clock inside the vendor's maintenance window (`--simulate-window`).
     pub simulate_window: bool,
+    /// The applier's lease (`--lease-secs`); `None` keeps the engine's default (60 s).
+    pub lease: Option<Duration>,
+    /// Delay every answer of the emulator by this much (`--latency-ms`), to watch a run.
+    pub latency: Option<Duration>,
     /// Print the help and stop (`--help`).
     pub help: bool,
 }
@@ -73,6 +107,7 @@ impl Args {
         use lexopt::Arg::{Long, Short, Value};
 
         let mut args = Args {
+            command: Command::Run,
             vendor: Vendor::KingOfTime,
             base_date: None,
             kinds: Vec::new(),
@@ -85,36 +120,82 @@ impl Args {
             data_dir: default_data_dir(),
             reset: false,
             simulate_window: false,
+            lease: None,
+            latency: None,
             help: false,
         };
+        // The run-shaping flags given, to refuse them next to a recovery command.
+        let mut shaping: Vec<&'static str> = Vec::new();
         while let Some(arg) = parser.next().map_err(usage)? {
             match arg {
                 Short('h') | Long("help") => args.help = true,
                 Long("vendor") => args.vendor = value(&mut parser)?.parse()?,
-                Long("base-date") => args.base_date = Some(parse_date(&value(&mut parser)?)?),
-                Long("kinds") => args.kinds = parse_kinds(&value(&mut parser)?)?,
-                Long("codes") => args.codes = Some(parse_codes(&value(&mut parser)?)?),
+                Long("base-date") => {
+                    shaping.push("--base-date");
+                    args.base_date = Some(parse_date(&value(&mut parser)?)?);
+                }
+                Long("kinds") => {
+                    shaping.push("--kinds");
+                    args.kinds = parse_kinds(&value(&mut parser)?)?;
+                }
+                Long("codes") => {
+                    shaping.push("--codes");
+                    args.codes = Some(parse_codes(&value(&mut parser)?)?);
+                }
                 Long("office") => {
                     only(direction, Direction::Import, "--office")?;
+                    shaping.push("--office");
                     args.office = Some(non_empty("--office", value(&mut parser)?)?);
                 }
                 Long("division") => {
                     only(direction, Direction::Export, "--division")?;
+                    shaping.push("--division");
                     args.division = Some(non_empty("--division", value(&mut parser)?)?);
                 }
                 Long("employment-type") => {
                     only(direction, Direction::Export, "--employment-type")?;
+                    shaping.push("--employment-type");
                     args.employment_type =
                         Some(non_empty("--employment-type", value(&mut parser)?)?);
                 }
                 Long("business-names") => {
                     only(direction, Direction::Export, "--business-names")?;
+                    shaping.push("--business-names");
                     args.business_names = true;
                 }
-                Long("dry-run") => args.dry_run = true,
+                Long("dry-run") => {
+                    shaping.push("--dry-run");
+                    args.dry_run = true;
+                }
                 Long("data-dir") => args.data_dir = PathBuf::from(value(&mut parser)?),
-                Long("reset") => args.reset = true,
+                Long("reset") => {
+                    shaping.push("--reset");
+                    args.reset = true;
+                }
                 Long("simulate-window") => args.simulate_window = true,
+                Long("resume") => {
+                    let id = parse_report("--resume", &value(&mut parser)?)?;
+                    args.set_command(Command::Resume(id))?;
+                }
+                Long("abandon") => {
+                    let id = parse_report("--abandon", &value(&mut parser)?)?;
+                    args.set_command(Command::Abandon(id))?;
+                }
+                Long("stop") => {
+                    let id = parse_report("--stop", &value(&mut parser)?)?;
+                    args.set_command(Command::Stop(id))?;
+                }
+                Long("lease-secs") => {
+                    let secs = parse_number("--lease-secs", &value(&mut parser)?)?;
+                    if secs == 0 {
+                        return Err(Failure::usage("--lease-secs needs at least 1 second"));
+                    }
+                    args.lease = Some(Duration::from_secs(secs));
+                }
+                Long("latency-ms") => {
+                    let millis = parse_number("--latency-ms", &value(&mut parser)?)?;
+                    args.latency = Some(Duration::from_millis(millis));
+                }
                 Value(value) => {
                     return Err(Failure::usage(format!(
                         "unexpected argument {:?}; see --help",
@@ -124,7 +205,50 @@ impl Args {
                 other => return Err(usage(other.unexpected())),
             }
         }
+        args.check_command(&shaping)?;
         Ok(args)
+    }
+
+    fn set_command(&mut self, command: Command) -> Result<(), Failure> {
+        if self.command != Command::Run && self.command.flag() != command.flag() {
+            return Err(Failure::usage(format!(
+                "{} and {} do not go together; give one",
+                self.command.flag(),
+                command.flag()
+            )));
+        }
+        self.command = command;
+        Ok(())
+    }
+
+    /// Refuses flags that mean nothing to the recovery command given: a report carries its
+    /// own base date, selection and creation values, and `--reset` would delete it.
+    fn check_command(&self, shaping: &[&str]) -> Result<(), Failure> {
+        if self.command == Command::Run {
+            return Ok(());
+        }
+        let command = self.command.flag();
+        if let Some(flag) = shaping.first() {
+            return Err(Failure::usage(format!(
+                "{flag} does not go with {command}: the report holds its base date, selection \
+                 and creation values (and --reset would delete it)"
+            )));
+        }
+        if matches!(self.command, Command::Abandon(_) | Command::Stop(_)) {
+            let flags = [
+                ("--lease-secs", self.lease.is_some()),
+                ("--latency-ms", self.latency.is_some()),
+                ("--simulate-window", self.simulate_window),
+            ];
+            if let Some((flag, _)) = flags.iter().find(|(_, given)| *given) {
+                return Err(Failure::usage(format!(
+                    "{flag} does not go with {command}, which sends nothing and only changes \
+                     the report (the lease it waits for is the one the applying process \
+                     took: give --lease-secs to that run or to --resume)"
+                )));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -155,7 +279,16 @@ pub fn help(direction: Direction) -> String {
          --data-dir DIR          where the demo keeps its state (default {})\n  \
          --reset                 start again from the seeded data set\n  \
          --simulate-window       pin the demo clock inside the vendor's maintenance window\n  \
+         --latency-ms N          delay every answer of the emulator by N ms (to watch a run)\n  \
+         --lease-secs N          the applier's lease on its run (default 60): how long a run\n                          \
+         whose process was killed stays refused to --abandon\n  \
          -h, --help              this text\n\n\
+         recovering a run (see docs/operations.md, \"Recovering a run\"):\n  \
+         --stop REPORT           ask the process applying REPORT to stop after the writes in\n                          \
+         flight (it sees the request at its next lease renewal)\n  \
+         --abandon REPORT        declare that the process applying REPORT has ended (killed,\n                          \
+         crashed); refused while its lease is fresh\n  \
+         --resume REPORT         continue an interrupted REPORT and print its report\n\n\
          With no credentials in the environment the example runs on the embedded emulator.\n\
          With KOT_TOKEN (KING OF TIME; KOT_BASE_URL optional), TOUCHONTIME_TOKEN and\n\
          TOUCHONTIME_BASE_URL, or KINKAKUJI_TOKEN and KINKAKUJI_BASE_URL set, it talks to the\n\
@@ -228,6 +361,25 @@ fn parse_kinds(text: &str) -> Result<Vec<ChangeKind>, Failure> {
     Ok(kinds)
 }
 
+/// A report id as printed by the examples.
+fn parse_report(flag: &str, text: &str) -> Result<ReportId, Failure> {
+    text.trim().parse().map_err(|_| {
+        Failure::usage(format!(
+            "{flag} {text:?} is not a report id; copy one from \"report …\" or the recent runs"
+        ))
+    })
+}
+
+/// A whole number of at most 86 400 000.
+fn parse_number(flag: &str, text: &str) -> Result<u64, Failure> {
+    match text.trim().parse::<u64>() {
+        Ok(number) if number <= 86_400_000 => Ok(number),
+        _ => Err(Failure::usage(format!(
+            "{flag} {text:?} is not a whole number (at most 86400000)"
+        ))),
+    }
+}
+
 /// `a,b,c` into codes.
 fn parse_codes(text: &str) -> Result<Vec<EmployeeCode>, Failure> {
     let codes: Vec<EmployeeCode> = text
@@ -294,6 +446,43 @@ mod tests {
         assert_eq!(args.employment_type.as_deref(), Some("1"));
         assert!(args.business_names && args.dry_run && args.reset && args.simulate_window);
         assert_eq!(args.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn recovery_commands_and_watching_flags() {
+        let id = ReportId::new();
+        let text = id.to_string();
+        let args = parse(
+            Direction::Export,
+            &["--resume", &text, "--lease-secs=3", "--latency-ms", "250"],
+        )
+        .unwrap();
+        assert_eq!(args.command, Command::Resume(id));
+        assert_eq!(args.lease, Some(Duration::from_secs(3)));
+        assert_eq!(args.latency, Some(Duration::from_millis(250)));
+        let args = parse(Direction::Import, &["--abandon", &text]).unwrap();
+        assert_eq!(args.command, Command::Abandon(id));
+        let args = parse(Direction::Export, &["--stop", &text, "--stop", &text]).unwrap();
+        assert_eq!(args.command, Command::Stop(id));
+        let args = parse(Direction::Export, &["--latency-ms", "0"]).unwrap();
+        assert_eq!(args.command, Command::Run);
+        assert_eq!(args.latency, Some(Duration::ZERO));
+
+        let cases: [&[&str]; 8] = [
+            &["--resume", "1234"],
+            &["--resume", &text, "--abandon", &text],
+            &["--resume", &text, "--reset"],
+            &["--dry-run", "--abandon", &text],
+            &["--stop", &text, "--codes", "1041"],
+            &["--abandon", &text, "--lease-secs", "3"],
+            &["--lease-secs", "0"],
+            &["--latency-ms", "-5"],
+        ];
+        for args in cases {
+            let failure = parse(Direction::Export, args).unwrap_err();
+            assert_eq!(failure.exit_code(), 2, "{args:?}");
+            assert!(!failure.to_string().contains('\n'), "{args:?}: {failure}");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! | [`args`] | the command line |
 //! | [`dataset`] | the seeded company |
 //! | [`state`] | the data directory: HR file, emulator state, report database |
+//! | [`durable`] | a side saved after every write it applies |
 //! | [`vendor`] | the vendor: real API or emulator |
 //! | [`output`] | tables, the list, the report, progress |
 //! | [`walk`] | the steps of one run |
@@ -19,6 +20,7 @@
 
 pub mod args;
 pub mod dataset;
+pub mod durable;
 pub mod error;
 pub mod output;
 pub mod state;
@@ -35,7 +37,7 @@ use crate::error::Failure;
 /// Parses the arguments, runs one example and turns any failure into one line on standard
 /// error and a non-zero exit code.
 pub fn main(direction: Direction) -> ExitCode {
-    match try_main(direction) {
+    match Args::from_env(direction).and_then(|args| run_args(direction, args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("error: {failure}");
@@ -44,8 +46,11 @@ pub fn main(direction: Direction) -> ExitCode {
     }
 }
 
-fn try_main(direction: Direction) -> Result<(), Failure> {
-    let args = Args::from_env(direction)?;
+/// Runs one example with parsed arguments on a runtime of its own, as the binaries do.
+///
+/// # Errors
+/// A [`Failure`] with the one-line reason.
+pub fn run_args(direction: Direction, args: Args) -> Result<(), Failure> {
     if args.help {
         print!("{}", args::help(direction));
         return Ok(());

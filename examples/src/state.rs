@@ -7,12 +7,20 @@
 //! <data dir>/reports.sqlite     every run's sync report
 //! ```
 //!
-//! Files are written whole to a temporary name and renamed into place, owner-only (they hold
-//! personal data), so an interrupted run never leaves half a file.
+//! Files are written whole to a temporary name, flushed to disk and renamed into place,
+//! owner-only (they hold personal data), so an interrupted run never leaves half a file.
+//!
+//! A side that a run writes to is saved after every write it applies, before the engine
+//! hears the write's answer (see [`crate::durable`]): whatever the report records as done is
+//! in these files, even when the process is killed the next moment. One process at a time
+//! works on a data directory: it holds an exclusive lock on `<data dir>/.lock` (released by
+//! the system when the process ends, however it ends). `--stop` and `--abandon` only touch
+//! the report database and take no lock, so they work while a run holds it.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use hris_sync_core::in_memory::Snapshot;
@@ -27,23 +35,54 @@ use crate::vendor::Vendor;
 /// The HR system's name in reports.
 pub const HR_NAME: &str = "HR (demo file)";
 
-/// The files of one data directory.
+/// The files of one data directory. The value (and its clones) holds the directory's lock.
 #[derive(Clone, Debug)]
 pub struct DataDir {
     root: PathBuf,
+    _lock: Arc<fs::File>,
 }
 
 impl DataDir {
-    /// Opens (creating) the directory; with `reset`, first removes the files the demo keeps
-    /// there (and nothing else).
+    /// Opens (creating) the directory and takes its lock; with `reset`, then removes the
+    /// files the demo keeps there (and nothing else).
     ///
     /// # Errors
-    /// A [`Failure`] naming the path when the directory cannot be created or cleared.
+    /// A [`Failure`] naming the path when the directory cannot be created or cleared, or
+    /// when another process holds the lock.
     pub fn open(root: &Path, reset: bool) -> Result<Self, Failure> {
         fs::create_dir_all(root)
             .map_err(|error| Failure::run(format!("cannot create {}: {error}", root.display())))?;
+        let lock_path = root.join(".lock");
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let lock = options.open(&lock_path).map_err(|error| {
+            Failure::run(format!("cannot open {}: {error}", lock_path.display()))
+        })?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(Failure::run(format!(
+                    "another example is working on {} (it holds {}); wait for it to end, or \
+                     stop its run with --stop REPORT",
+                    root.display(),
+                    lock_path.display()
+                )))
+            }
+            Err(fs::TryLockError::Error(error)) => {
+                return Err(Failure::run(format!(
+                    "cannot lock {}: {error}",
+                    lock_path.display()
+                )))
+            }
+        }
         let dir = Self {
             root: root.to_owned(),
+            _lock: Arc::new(lock),
         };
         if reset {
             let mut files = vec![dir.hr_path(), dir.reports_path()];
@@ -87,7 +126,7 @@ impl DataDir {
 
     /// The report database.
     pub fn reports_path(&self) -> PathBuf {
-        self.root.join("reports.sqlite")
+        reports_path(&self.root)
     }
 
     /// Reads a JSON file; `None` when it does not exist.
@@ -113,7 +152,11 @@ impl DataDir {
         })
     }
 
-    /// Writes a JSON file atomically, readable by its owner only.
+    /// Writes a JSON file atomically and durably, readable by its owner only: to a
+    /// temporary file, flushed to disk, renamed over the old one, and the rename flushed
+    /// too. Callers that may save one file from several tasks serialise their saves (see
+    /// [`crate::durable`]); the temporary name is fixed, so a file left by a killed process
+    /// is simply overwritten.
     ///
     /// # Errors
     /// A [`Failure`] naming the file.
@@ -134,7 +177,16 @@ impl DataDir {
         let mut file = options.open(&temporary).map_err(fail)?;
         file.write_all(&json).map_err(fail)?;
         file.sync_all().map_err(fail)?;
-        fs::rename(&temporary, path).map_err(fail)
+        drop(file);
+        fs::rename(&temporary, path).map_err(fail)?;
+        #[cfg(unix)]
+        if let Some(parent) = path.parent() {
+            // The rename is durable once the directory is flushed.
+            fs::File::open(parent)
+                .and_then(|directory| directory.sync_all())
+                .map_err(fail)?;
+        }
+        Ok(())
     }
 
     /// The HR system: restored from its file, or seeded from the data set as of `today` on
@@ -170,6 +222,12 @@ impl DataDir {
     }
 }
 
+/// The report database of the data directory at `root`. `--stop` and `--abandon` open it
+/// without taking the directory's lock: the run they act on holds it.
+pub fn reports_path(root: &Path) -> PathBuf {
+    root.join("reports.sqlite")
+}
+
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
@@ -200,6 +258,7 @@ mod tests {
             hris_sync_core::Placement::new(),
         );
         dir.save_hr(&hr).unwrap();
+        drop(dir);
 
         let (again, seeded) = DataDir::open(&root, false).unwrap().open_hr(today).unwrap();
         assert!(!seeded);

@@ -5,12 +5,14 @@
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use connector_kingoftime::emulator::{EmulatedEmployee, KotEmulator};
 use connector_kingoftime::{Brand, KingOfTime, KotClient, KotClientBuilder};
-use hris_sync_core::{Clock, FixedClock, MaintenanceWindows, SystemClock};
+use hris_sync_core::{AttendanceConnector, Clock, FixedClock, MaintenanceWindows, SystemClock};
 
 use crate::dataset::{Dataset, DIVISIONS, EMPLOYMENT_TYPES};
+use crate::durable::durable;
 use crate::error::Failure;
 use crate::state::DataDir;
 
@@ -91,7 +93,7 @@ pub struct Attendance {
     /// The clock of the whole run (the engine's, the client's and the emulator's).
     pub clock: Arc<dyn Clock>,
     /// The emulator, in emulator mode.
-    emulator: Option<KotEmulator>,
+    emulator: Option<Arc<KotEmulator>>,
     vendor: Vendor,
     /// Whether the emulator was seeded from the data set in this run.
     pub seeded: bool,
@@ -104,7 +106,8 @@ impl Attendance {
     ///
     /// In emulator mode the vendor's restricted hours (08:30–10:00 and 17:30–18:30 Japan
     /// time) are switched off so the demo works at any hour, unless `simulate_window`, which
-    /// keeps them and pins the clock to 09:00 Japan time today, inside the first.
+    /// keeps them and pins the clock to 09:00 Japan time today, inside the first. With
+    /// `latency`, the emulator delays every answer by that much.
     ///
     /// # Errors
     /// A [`Failure`] when the client cannot be configured (a missing base URL for a brand
@@ -113,12 +116,18 @@ impl Attendance {
         vendor: Vendor,
         data: &DataDir,
         simulate_window: bool,
+        latency: Option<Duration>,
     ) -> Result<Self, Failure> {
         if vendor.has_credentials() {
-            if simulate_window {
-                return Err(Failure::usage(
-                    "--simulate-window works on the emulator only; unset the vendor's token to use it",
-                ));
+            for (flag, given) in [
+                ("--simulate-window", simulate_window),
+                ("--latency-ms", latency.is_some()),
+            ] {
+                if given {
+                    return Err(Failure::usage(format!(
+                        "{flag} works on the emulator only; unset the vendor's token to use it"
+                    )));
+                }
             }
             return Self::real(vendor, vendor.from_env());
         }
@@ -144,6 +153,7 @@ impl Attendance {
         let emulator = KotEmulator::builder()
             .with_brand(brand)
             .with_clock(clock.clone())
+            .with_latency(latency.unwrap_or_default())
             .start()
             .await;
         for (code, name) in DIVISIONS {
@@ -180,7 +190,7 @@ impl Attendance {
         Ok(Self {
             client: Arc::new(client),
             clock,
-            emulator: Some(emulator),
+            emulator: Some(Arc::new(emulator)),
             vendor,
             seeded,
         })
@@ -233,5 +243,22 @@ impl Attendance {
             return Ok(());
         };
         data.save(&data.attendance_path(self.vendor), &emulator.employees())
+    }
+
+    /// The connector the engine uses. In emulator mode it saves the emulator's employees
+    /// to `data` after every write, before the engine sees the answer (see
+    /// [`crate::durable`]): the vendor's own durability, for a vendor that lives in this
+    /// process. The real vendor keeps its own state.
+    pub fn connector(&self, data: &DataDir) -> Arc<dyn AttendanceConnector> {
+        let Some(emulator) = &self.emulator else {
+            return self.client.clone();
+        };
+        let emulator = Arc::clone(emulator);
+        let data = data.clone();
+        let path = data.attendance_path(self.vendor);
+        durable(
+            Arc::clone(&self.client),
+            Box::new(move || data.save(&path, &emulator.employees())),
+        )
     }
 }

@@ -1,33 +1,43 @@
 //! One run, step by step as the seeds' help pages walk an administrator through it:
 //! base date → fetch (取得中 → 同期待ち) → the classified list → selection → creation values
-//! → sync → the report and the recent runs.
+//! → sync → the report and the recent runs. And the recovery of a run whose process was
+//! stopped or killed: `--stop`, `--abandon`, `--resume` (docs/operations.md, "Recovering a
+//! run").
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use hris_sync_core::{
-    Actor, ApplyRequest, ChangeKind, Direction, EmployeeCode, EmployeeSystem, MasterKind,
-    Placement, PlannedWrite, RunStatus, Selection, SqliteReportStore, SyncEngine, SyncOptions,
-    SyncReport,
+    Actor, ApplyRequest, ChangeKind, Direction, EmployeeCode, EmployeeSystem, InMemorySystem,
+    MasterKind, Placement, PlannedWrite, ReportId, ReportSummary, RunStatus, Selection,
+    SqliteReportStore, SyncEngine, SyncError, SyncOptions, SyncReport,
 };
 
-use crate::args::Args;
+use crate::args::{Args, Command};
+use crate::durable::durable;
 use crate::error::Failure;
 use crate::output::{self, Output};
-use crate::state::DataDir;
+use crate::state::{self, DataDir, HR_NAME};
 use crate::vendor::Attendance;
 
 /// The administrator the demo acts as (SPEC R14).
 const ADMIN: &str = "admin@example.co.jp";
 
 /// Runs the example for `direction` with the parsed arguments. The demo's state is saved
-/// whatever happens after the systems are opened.
+/// after every write and whatever happens after the systems are opened.
 ///
 /// # Errors
 /// A [`Failure`] with the one-line reason.
 pub async fn run(direction: Direction, args: Args) -> Result<(), Failure> {
+    match args.command {
+        Command::Abandon(id) => return abandon(&args, id).await,
+        Command::Stop(id) => return stop(&args, id).await,
+        Command::Run | Command::Resume(_) => {}
+    }
     let data = DataDir::open(&args.data_dir, args.reset)?;
-    let attendance = Attendance::connect(args.vendor, &data, args.simulate_window).await?;
+    let attendance =
+        Attendance::connect(args.vendor, &data, args.simulate_window, args.latency).await?;
     run_with(direction, args, data, attendance).await
 }
 
@@ -43,17 +53,17 @@ pub async fn run_with(
 ) -> Result<(), Failure> {
     let out = Output::stdout();
     let (hr, hr_seeded) = data.open_hr(attendance.clock.today_in_japan())?;
-    let result = walk(
-        direction,
-        &args,
-        &out,
-        &data,
-        &attendance,
-        hr.clone(),
-        hr_seeded,
-    )
-    .await;
-    // Save both sides even when the run failed half-way: what was written stays written.
+    // A side seeded now is saved at once: a run killed before its first write must find
+    // the same employees, with the same record keys, when it is resumed.
+    if hr_seeded {
+        data.save_hr(&hr)?;
+    }
+    if attendance.seeded {
+        attendance.save(&data)?;
+    }
+    let result = walk(direction, &args, &out, &data, &attendance, &hr, hr_seeded).await;
+    // Each write was saved as it was applied; save both sides once more, also when the run
+    // failed half-way: what was written stays written.
     let saved = data.save_hr(&hr).and_then(|()| attendance.save(&data));
     result.and(saved)
 }
@@ -64,7 +74,7 @@ async fn walk(
     out: &Output,
     data: &DataDir,
     attendance: &Attendance,
-    hr: hris_sync_core::InMemorySystem,
+    hr: &InMemorySystem,
     hr_seeded: bool,
 ) -> Result<(), Failure> {
     let vendor_name = attendance.client.info().name.clone();
@@ -82,6 +92,12 @@ async fn walk(
             out.line("  clock pinned to 09:00 Japan time today, inside the restricted hours (--simulate-window)");
         } else {
             out.line("  restricted hours 08:30–10:00 and 17:30–18:30 switched off in the emulator (see --simulate-window)");
+        }
+        if let Some(latency) = args.latency {
+            out.line(format!(
+                "  every answer of the emulator delayed by {} ms (--latency-ms)",
+                latency.as_millis()
+            ));
         }
     }
     let seeded = |yes: bool| {
@@ -105,99 +121,293 @@ async fn walk(
     }
     out.line(format!("  reports: {}", data.reports_path().display()));
 
+    // Both sides save themselves after every write they apply (crate::durable).
+    let hr_data = data.clone();
+    let hr_saved = hr.clone();
+    let hr_side = durable(
+        Arc::new(hr.clone()),
+        Box::new(move || hr_data.save_hr(&hr_saved)),
+    );
     let store = SqliteReportStore::open(data.reports_path())?;
+    let mut options = SyncOptions::default().with_prefer_business_name(args.business_names);
+    if let Some(lease) = args.lease {
+        options = options.with_lease_duration(lease);
+    }
     let engine = SyncEngine::builder()
-        .with_hr(Arc::new(hr))
-        .with_attendance(attendance.client.clone())
+        .with_hr(hr_side)
+        .with_attendance(attendance.connector(data))
         .with_store(Arc::new(store))
         .with_clock(attendance.clock.clone())
-        .with_options(SyncOptions::default().with_prefer_business_name(args.business_names))
+        .with_options(options)
         .build()?;
     let admin = Actor::administrator(ADMIN);
-
-    // Steps 4–5: the base date, then fetch until 同期待ち.
-    let base_date = args
-        .base_date
-        .unwrap_or_else(|| attendance.clock.today_in_japan());
-    out.step(&format!("base date {base_date} (従業員情報取得基準日)"));
-    let id = engine.start(direction, base_date, &admin).await?;
-    out.line(format!("  report {id} started"));
-    let report = out.while_fetching(engine.wait_until_fetched(id)).await?;
-    if report.summary.status != RunStatus::AwaitingSync {
-        let reason = report
-            .summary
-            .failure
-            .as_deref()
-            .unwrap_or("no reason recorded");
-        return Err(Failure::run(format!("fetching failed: {reason}")));
-    }
-    let elapsed = report.summary.updated_at - report.summary.created_at;
-    out.line(format!(
-        "  status awaiting_sync (同期待ち) after {:.1} s",
-        elapsed.num_milliseconds() as f64 / 1000.0
-    ));
-
-    // Step 6: the classified list, filtered by kind.
-    out.step("employees (変更差分)");
-    print!("{}", output::classified(&report, &args.kinds));
-
-    // Selection.
-    let selection = match &args.codes {
-        Some(codes) => Selection::Codes(codes.clone()),
-        None => Selection::new_and_changed(),
+    let context = Context {
+        direction,
+        args,
+        out,
+        attendance,
+        engine: &engine,
+        admin: &admin,
     };
-    let selected = selected_entries(&report, &selection);
-    if args.codes.is_none() && selected.is_empty() {
-        out.step("sync");
-        out.line("  nothing new or changed to sync; the systems agree");
-        return recent(out, &engine).await;
+    match args.command {
+        Command::Resume(id) => context.resume(id).await,
+        _ => context.fresh_run().await,
     }
+}
 
-    // Creation values (R7), when new employees are selected.
-    let needs_create = selected.contains(&ChangeKind::New);
-    let placement = if needs_create {
-        out.step("creation values for new employees");
-        placement(direction, args, out, &report, attendance.is_emulated())?
-    } else {
-        Placement::new()
-    };
+/// What the steps of one invocation share.
+struct Context<'a> {
+    direction: Direction,
+    args: &'a Args,
+    out: &'a Output,
+    attendance: &'a Attendance,
+    engine: &'a SyncEngine,
+    admin: &'a Actor,
+}
 
-    let request = ApplyRequest::new(selection).with_placement(placement);
-    if args.dry_run {
-        out.step("dry run: the requests an apply would send");
-        for write in engine.preview(id, &request).await? {
-            out.line(format!("  {}", describe(&write, &report)));
-        }
-        out.line(format!(
-            "  nothing sent; report {id} stays awaiting_sync (同期待ち)"
-        ));
-        return recent(out, &engine).await;
-    }
+impl Context<'_> {
+    /// Base date → fetch → list → selection → sync → report. A run that is not applied in
+    /// the end (a dry run, nothing to sync, a refused selection) is discarded, so it does
+    /// not crowd the recent runs.
+    async fn fresh_run(&self) -> Result<(), Failure> {
+        let Self {
+            direction,
+            args,
+            out,
+            attendance,
+            engine,
+            admin,
+        } = self;
 
-    // Validate the whole request (codes, creation values) before saying anything is synced;
-    // the engine checks it again on apply.
-    engine.preview(id, &request).await?;
-    out.step(&format!("sync {} selected (同期を開始)", selected.len()));
-    let report = engine
-        .apply(id, request.with_progress(out.apply_progress()), &admin)
-        .await?;
-    out.step("sync report (連携レポート)");
-    print!("{}", output::applied(&report));
-    recent(out, &engine).await?;
-    match report.summary.status {
-        RunStatus::Completed => Ok(()),
-        RunStatus::CompletedWithErrors => Err(Failure::run(format!(
-            "{} employees failed; see report {id} above",
-            report.outcome_counts().failed
-        ))),
-        status => Err(Failure::run(format!(
-            "the run ended {status}: {}",
-            report
+        // Steps 4–5: the base date, then fetch until 同期待ち.
+        let base_date = args
+            .base_date
+            .unwrap_or_else(|| attendance.clock.today_in_japan());
+        out.step(&format!("base date {base_date} (従業員情報取得基準日)"));
+        let id = engine.start(*direction, base_date, admin).await?;
+        out.line(format!("  report {id} started"));
+        let report = out.while_fetching(engine.wait_until_fetched(id)).await?;
+        if report.summary.status != RunStatus::AwaitingSync {
+            let reason = report
                 .summary
                 .failure
                 .as_deref()
-                .unwrap_or("see the report above")
-        ))),
+                .unwrap_or("no reason recorded");
+            return Err(Failure::run(format!("fetching failed: {reason}")));
+        }
+        let elapsed = report.summary.updated_at - report.summary.created_at;
+        out.line(format!(
+            "  status awaiting_sync (同期待ち) after {:.1} s",
+            elapsed.num_milliseconds() as f64 / 1000.0
+        ));
+
+        match self.choose_and_apply(&report).await {
+            Ok(Some(report)) => self.finish(report).await,
+            Ok(None) => {
+                self.discard_unapplied(id).await?;
+                self.recent().await
+            }
+            Err(failure) => {
+                // The refusal is what the user needs to read; a failed discard changes
+                // nothing about it (the run then stays awaiting_sync).
+                let _ = self.discard_unapplied(id).await;
+                Err(failure)
+            }
+        }
+    }
+
+    /// Steps 6 onwards: the list, the selection, the creation values, and the sync.
+    /// `None` when nothing was applied (a dry run, or nothing to sync).
+    async fn choose_and_apply(&self, report: &SyncReport) -> Result<Option<SyncReport>, Failure> {
+        let Self {
+            direction,
+            args,
+            out,
+            attendance,
+            engine,
+            admin,
+        } = self;
+        let id = report.summary.id;
+
+        // Step 6: the classified list, filtered by kind.
+        out.step("employees (変更差分)");
+        print!("{}", output::classified(report, &args.kinds));
+
+        // Selection.
+        let selection = match &args.codes {
+            Some(codes) => Selection::Codes(codes.clone()),
+            None => Selection::new_and_changed(),
+        };
+        let selected = selected_entries(report, &selection);
+        if args.codes.is_none() && selected.is_empty() {
+            out.step("sync");
+            out.line("  nothing new or changed to sync; the systems agree");
+            return Ok(None);
+        }
+
+        // Creation values (R7), when new employees are selected.
+        let needs_create = selected.contains(&ChangeKind::New);
+        let placement = if needs_create {
+            out.step("creation values for new employees");
+            placement(*direction, args, out, report, attendance.is_emulated())?
+        } else {
+            Placement::new()
+        };
+
+        let request = ApplyRequest::new(selection).with_placement(placement);
+        if args.dry_run {
+            out.step("dry run: the requests an apply would send");
+            for write in engine.preview(id, &request).await? {
+                out.line(format!("  {}", describe(&write, report)));
+            }
+            out.line("  nothing sent");
+            return Ok(None);
+        }
+
+        // Validate the whole request (codes, creation values) before saying anything is
+        // synced; the engine checks it again on apply.
+        engine.preview(id, &request).await?;
+        out.step(&format!("sync {} selected (同期を開始)", selected.len()));
+        let handle = engine
+            .begin_apply(id, request.with_progress(out.apply_progress()), admin)
+            .await?;
+        self.applying(id).await;
+        Ok(Some(handle.wait().await?))
+    }
+
+    /// Says who applies the run and how to stop it, once it is claimed.
+    async fn applying(&self, id: ReportId) {
+        let lease = match self.engine.report(id).await {
+            Ok(report) => report.summary.lease,
+            Err(_) => None,
+        };
+        let holder = lease.map_or_else(String::new, |lease| {
+            let span = (lease.expires_at - lease.renewed_at).num_seconds();
+            format!(" by {}, lease {span} s", lease.holder)
+        });
+        self.out.line(format!(
+            "  report {id} syncing (同期中){holder}; from another terminal: --stop {id}"
+        ));
+    }
+
+    /// `--resume REPORT`: continues an interrupted run and prints its report.
+    async fn resume(&self, id: ReportId) -> Result<(), Failure> {
+        let Self {
+            direction,
+            out,
+            attendance,
+            engine,
+            admin,
+            ..
+        } = self;
+        out.step(&format!("resume report {id} (同期を再開)"));
+        let report = engine.report(id).await?;
+        let summary = &report.summary;
+        if summary.direction != *direction {
+            return Err(Failure::usage(format!(
+                "report {id} is an {} run; resume it with the {} example",
+                summary.direction, summary.direction
+            )));
+        }
+        let vendor = &attendance.client.info().name;
+        if &summary.vendor != vendor {
+            return Err(Failure::usage(format!(
+                "report {id} is a run with {}, not {vendor}; give the --vendor it was made with",
+                summary.vendor
+            )));
+        }
+        match summary.status {
+            RunStatus::Interrupted => {}
+            RunStatus::Syncing => {
+                return Err(Failure::run(format!(
+                    "report {id} is still syncing: if its process is running, stop it with \
+                     --stop {id}; if it has ended (killed, crashed), declare so with --abandon \
+                     {id}, then --resume {id}"
+                )))
+            }
+            RunStatus::Fetching => {
+                return Err(Failure::run(format!(
+                    "report {id} is still fetching: nothing was written; if its process has \
+                     ended, --abandon {id} and start a new run"
+                )))
+            }
+            RunStatus::AwaitingSync => {
+                return Err(Failure::run(format!(
+                    "report {id} was never applied: nothing to resume; start a new run"
+                )))
+            }
+            status => {
+                return Err(Failure::run(format!(
+                    "report {id} is {status}: nothing is left to resume"
+                )))
+            }
+        }
+        out.line(format!(
+            "  status interrupted: {}",
+            summary.failure.as_deref().unwrap_or("no reason recorded")
+        ));
+        let counts = report.outcome_counts();
+        out.line(format!(
+            "  {} of {} selected still pending; the target is read afresh before anything is sent",
+            counts.pending,
+            counts.selected()
+        ));
+        let handle = engine
+            .begin_resume(id, admin, Some(Arc::new(out.apply_progress())))
+            .await?;
+        self.applying(id).await;
+        let report = handle.wait().await?;
+        self.finish(report).await
+    }
+
+    /// Prints an applied run's report and the recent runs; a run that did not complete is
+    /// a failure with what to do next.
+    async fn finish(&self, report: SyncReport) -> Result<(), Failure> {
+        let out = self.out;
+        let id = report.summary.id;
+        out.step("sync report (連携レポート)");
+        print!("{}", output::applied(&report));
+        self.recent().await?;
+        match report.summary.status {
+            RunStatus::Completed => Ok(()),
+            RunStatus::CompletedWithErrors => Err(Failure::run(format!(
+                "{} employees failed; see report {id} above",
+                report.outcome_counts().failed
+            ))),
+            RunStatus::Interrupted => Err(Failure::run(format!(
+                "the run ended interrupted: {}; continue it with --resume {id}",
+                report
+                    .summary
+                    .failure
+                    .as_deref()
+                    .unwrap_or("see the report above")
+            ))),
+            status => Err(Failure::run(format!(
+                "the run ended {status}: {}",
+                report
+                    .summary
+                    .failure
+                    .as_deref()
+                    .unwrap_or("see the report above")
+            ))),
+        }
+    }
+
+    /// Discards the run if it was never applied.
+    async fn discard_unapplied(&self, id: ReportId) -> Result<(), Failure> {
+        let status = self.engine.report(id).await?.summary.status;
+        if status != RunStatus::AwaitingSync {
+            return Ok(());
+        }
+        self.engine.discard(id, self.admin).await?;
+        self.out.line(format!(
+            "  report {id} discarded: never applied (kept for audit, left out of the recent runs)"
+        ));
+        Ok(())
+    }
+
+    async fn recent(&self) -> Result<(), Failure> {
+        recent(self.out, self.engine).await
     }
 }
 
@@ -311,6 +521,163 @@ fn describe(write: &PlannedWrite, report: &SyncReport) -> String {
 
 async fn recent(out: &Output, engine: &SyncEngine) -> Result<(), Failure> {
     out.step("recent runs (newest first, latest 10)");
-    print!("{}", output::recent(&engine.recent().await?));
+    let runs = engine.recent().await?;
+    print!("{}", output::recent(&runs));
+    let now = chrono::Utc::now();
+    for run in &runs {
+        if let Some(hint) = recovery_hint(run, now) {
+            out.line(format!("  {hint}"));
+        }
+    }
     Ok(())
+}
+
+/// What to do about a run left unfinished, for the list of recent runs.
+fn recovery_hint(run: &ReportSummary, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+    let id = run.id;
+    match (run.status, &run.lease) {
+        (RunStatus::Interrupted, _) => Some(format!(
+            "report {id} is interrupted: continue it with --resume {id}"
+        )),
+        (RunStatus::Syncing, Some(lease)) if lease.is_fresh_at(now) => Some(format!(
+            "report {id} is being applied by {} (lease expires in {} s); stop it with --stop {id}",
+            lease.holder,
+            (lease.expires_at - now).num_seconds()
+        )),
+        (RunStatus::Syncing, _) => Some(format!(
+            "report {id} is syncing but nobody renews its lease: its process ended; \
+             --abandon {id}, then --resume {id}"
+        )),
+        _ => None,
+    }
+}
+
+/// The engine of `--stop` and `--abandon`: the report database of the data directory and
+/// no system (neither command calls one, and neither may touch the sides' files, which the
+/// run they act on may be writing).
+fn recovery_engine(args: &Args) -> Result<(SyncEngine, std::path::PathBuf), Failure> {
+    let path = state::reports_path(&args.data_dir);
+    if !path.exists() {
+        return Err(Failure::run(format!(
+            "no reports in {} (check --data-dir)",
+            args.data_dir.display()
+        )));
+    }
+    let store = SqliteReportStore::open(&path)?;
+    let engine = SyncEngine::builder()
+        .with_hr(Arc::new(InMemorySystem::hr(HR_NAME)))
+        .with_attendance(Arc::new(InMemorySystem::attendance("(not connected)")))
+        .with_store(Arc::new(store))
+        .build()?;
+    Ok((engine, path))
+}
+
+/// How a recovery command names a run.
+fn title(summary: &ReportSummary) -> String {
+    format!(
+        "report {} ({} {}, base date {})",
+        summary.id, summary.vendor, summary.direction, summary.base_date
+    )
+}
+
+/// `--abandon REPORT`: declares that the process applying (or fetching) a run has ended.
+async fn abandon(args: &Args, id: ReportId) -> Result<(), Failure> {
+    let out = Output::stdout();
+    let admin = Actor::administrator(ADMIN);
+    let (engine, path) = recovery_engine(args)?;
+    let report = engine.report(id).await?;
+    out.line(format!(
+        "hris-sync: declare {} abandoned",
+        title(&report.summary)
+    ));
+    out.line(format!("  reports: {}", path.display()));
+    let summary = match engine.mark_abandoned(id, &admin).await {
+        Ok(summary) => summary,
+        Err(SyncError::LeaseHeld {
+            holder,
+            renewed_secs_ago,
+            expires_in_secs,
+            ..
+        }) => {
+            return Err(Failure::run(format!(
+                "report {id} is still being applied by {holder} (lease renewed \
+                 {renewed_secs_ago} s ago, expires in {expires_in_secs} s): if that process \
+                 has ended, run --abandon {id} again once the lease has expired; to stop a \
+                 running one, --stop {id}"
+            )))
+        }
+        Err(SyncError::WrongStatus {
+            status: RunStatus::Interrupted,
+            ..
+        }) => {
+            return Err(Failure::run(format!(
+                "report {id} is interrupted already: continue it with --resume {id}"
+            )))
+        }
+        Err(error) => return Err(error.into()),
+    };
+    out.line(format!(
+        "  status {}: {}",
+        summary.status,
+        summary.failure.as_deref().unwrap_or("")
+    ));
+    if summary.status == RunStatus::Interrupted {
+        let counts = engine.report(id).await?.outcome_counts();
+        out.line(format!(
+            "  {} of {} selected have an outcome, {} pending; continue with --resume {id}",
+            counts.selected() - counts.pending,
+            counts.selected(),
+            counts.pending
+        ));
+    } else {
+        out.line("  nothing was written; start a new run");
+    }
+    Ok(())
+}
+
+/// `--stop REPORT`: asks the process applying a run to stop, and waits until it has
+/// (or until its lease runs out unrenewed: then that process has ended).
+async fn stop(args: &Args, id: ReportId) -> Result<(), Failure> {
+    let out = Output::stdout();
+    let admin = Actor::administrator(ADMIN);
+    let (engine, path) = recovery_engine(args)?;
+    let report = engine.report(id).await?;
+    out.line(format!("hris-sync: stop {}", title(&report.summary)));
+    out.line(format!("  reports: {}", path.display()));
+    engine.stop(id, &admin).await.map_err(|error| match error {
+        SyncError::WrongStatus { status, .. } => Failure::run(format!(
+            "report {id} is {status}, not syncing: there is nothing to stop"
+        )),
+        error => error.into(),
+    })?;
+    out.line(
+        "  stop requested: the process applying it sees it at its next lease renewal, lets the \
+         writes in flight finish and ends the run interrupted",
+    );
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let summary = engine.report(id).await?.summary;
+        match (summary.status, &summary.lease) {
+            (RunStatus::Syncing, Some(lease)) if lease.is_fresh_at(chrono::Utc::now()) => {}
+            (RunStatus::Syncing, _) => {
+                return Err(Failure::run(format!(
+                    "report {id}'s lease expired without a renewal: the process applying it \
+                     has ended; declare so with --abandon {id}, then --resume {id}"
+                )))
+            }
+            (status, _) => {
+                let counts = engine.report(id).await?.outcome_counts();
+                out.line(format!(
+                    "  status {status}: {} of {} selected have an outcome, {} pending",
+                    counts.selected() - counts.pending,
+                    counts.selected(),
+                    counts.pending
+                ));
+                if status == RunStatus::Interrupted {
+                    out.line(format!("  continue with --resume {id}"));
+                }
+                return Ok(());
+            }
+        }
+    }
 }

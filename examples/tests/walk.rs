@@ -18,9 +18,19 @@ fn args(direction: Direction, dir: &Path, more: &[&str]) -> Args {
     Args::from_iter(direction, all).unwrap()
 }
 
+/// The recent runs, as the examples list them (discarded ones left out).
 async fn latest(dir: &Path) -> Vec<hris_sync_core::ReportSummary> {
     let store = SqliteReportStore::open(dir.join("reports.sqlite")).unwrap();
     store.list(&ReportQuery::latest(RECENT)).await.unwrap()
+}
+
+/// Every run, discarded ones included.
+async fn all(dir: &Path) -> Vec<hris_sync_core::ReportSummary> {
+    let store = SqliteReportStore::open(dir.join("reports.sqlite")).unwrap();
+    store
+        .list(&ReportQuery::latest(RECENT).with_discarded(true))
+        .await
+        .unwrap()
 }
 
 fn counts(new: usize, changed: usize, unchanged: usize, invalid: usize) -> KindCounts {
@@ -46,17 +56,15 @@ async fn a_second_run_sees_the_first_runs_effect() {
     assert_eq!(reports[0].counts, counts(10, 8, 32, 3));
 
     // The second export finds every new and changed employee synced: both sides persisted.
+    // With nothing to apply, its run is discarded: kept, but not listed as recent.
     walk::run(Direction::Export, args(Direction::Export, dir, &[]))
         .await
         .unwrap();
-    let reports = latest(dir).await;
+    assert_eq!(latest(dir).await.len(), 1);
+    let reports = all(dir).await;
     assert_eq!(reports.len(), 2);
     assert_eq!(reports[0].counts, counts(0, 0, 50, 3));
-    assert_eq!(
-        reports[0].status,
-        RunStatus::AwaitingSync,
-        "nothing to apply"
-    );
+    assert_eq!(reports[0].status, RunStatus::Discarded, "nothing to apply");
 
     // Import brings the attendance-only part-timers into HR, then finds nothing more.
     walk::run(Direction::Import, args(Direction::Import, dir, &[]))
@@ -65,11 +73,12 @@ async fn a_second_run_sees_the_first_runs_effect() {
     walk::run(Direction::Import, args(Direction::Import, dir, &[]))
         .await
         .unwrap();
-    let reports = latest(dir).await;
+    let reports = all(dir).await;
     assert_eq!(reports[1].direction, Direction::Import);
     assert_eq!(reports[1].status, RunStatus::Completed);
     assert_eq!(reports[1].counts, counts(6, 0, 50, 1));
     assert_eq!(reports[0].counts, counts(0, 0, 56, 1));
+    assert_eq!(reports[0].status, RunStatus::Discarded);
 
     // --reset starts from the seeded data set again.
     walk::run(
@@ -78,12 +87,13 @@ async fn a_second_run_sees_the_first_runs_effect() {
     )
     .await
     .unwrap();
-    let reports = latest(dir).await;
+    assert!(latest(dir).await.is_empty(), "a dry run is discarded");
+    let reports = all(dir).await;
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].counts, counts(10, 8, 32, 3));
     assert_eq!(
         reports[0].status,
-        RunStatus::AwaitingSync,
+        RunStatus::Discarded,
         "a dry run sends nothing"
     );
 }
@@ -100,7 +110,11 @@ async fn a_bad_selection_or_a_window_writes_nothing() {
     .unwrap_err();
     assert_eq!(failure.exit_code(), 1);
     assert!(failure.to_string().contains("9999"), "{failure}");
-    assert_eq!(latest(dir).await[0].status, RunStatus::AwaitingSync);
+    assert!(
+        latest(dir).await.is_empty(),
+        "a refused selection is discarded"
+    );
+    assert_eq!(all(dir).await[0].status, RunStatus::Discarded);
 
     let failure = walk::run(
         Direction::Export,
@@ -112,7 +126,7 @@ async fn a_bad_selection_or_a_window_writes_nothing() {
         failure.to_string().contains("maintenance window until"),
         "{failure}"
     );
-    assert_eq!(latest(dir).await.len(), 1, "a refused start records no run");
+    assert_eq!(all(dir).await.len(), 1, "a refused start records no run");
 
     // Nothing was written: the next run still finds the seeded differences.
     walk::run(
@@ -121,7 +135,7 @@ async fn a_bad_selection_or_a_window_writes_nothing() {
     )
     .await
     .unwrap();
-    assert_eq!(latest(dir).await[0].counts, counts(10, 8, 32, 3));
+    assert_eq!(all(dir).await[0].counts, counts(10, 8, 32, 3));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -154,4 +168,27 @@ async fn with_a_real_vendor_missing_creation_values_stop_the_run() {
     );
     assert_eq!(emulator.request_count(Endpoint::CreateEmployee), 0);
     assert_eq!(emulator.request_count(Endpoint::UpdateEmployee), 0);
+    assert_eq!(all(dir.path()).await[0].status, RunStatus::Discarded);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_example_at_a_time_works_on_a_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = DataDir::open(dir.path(), false).unwrap();
+    let failure = walk::run(Direction::Export, args(Direction::Export, dir.path(), &[]))
+        .await
+        .unwrap_err();
+    assert!(
+        failure
+            .to_string()
+            .contains("another example is working on"),
+        "{failure}"
+    );
+    drop(held);
+    walk::run(
+        Direction::Export,
+        args(Direction::Export, dir.path(), &["--dry-run"]),
+    )
+    .await
+    .unwrap();
 }
