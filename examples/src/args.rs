@@ -285,7 +285,7 @@ pub fn help(direction: Direction) -> String {
          -h, --help              this text\n\n\
          recovering a run (see docs/operations.md, \"Recovering a run\"):\n  \
          --stop REPORT           ask the process applying REPORT to stop after the writes in\n                          \
-         flight (it sees the request at its next lease renewal)\n  \
+         flight, and wait until it has\n  \
          --abandon REPORT        declare that the process applying REPORT has ended (killed,\n                          \
          crashed); refused while its lease is fresh\n  \
          --resume REPORT         continue an interrupted REPORT and print its report\n\n\

@@ -335,9 +335,9 @@ fn stop_from_another_process_interrupts_the_run_and_resume_finishes_it() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
 
-    // Slow enough that the stop (seen at the next lease renewal, within a second) comes
-    // long before the last write.
-    let mut run = Example::spawn(dir, "run", &["--latency-ms", "1000", "--lease-secs", "3"]);
+    // The default lease (60 s, renewed every 20 s): the example watches its report for a
+    // stop request, so the stop comes long before the last write, not at a renewal.
+    let mut run = Example::spawn(dir, "run", &["--latency-ms", "1000"]);
     let id = wait_for_outcomes(&mut run, dir, 1).summary.id;
     let (status, stdout, stderr) = Example::run(dir, "stop", &["--stop", &id.to_string()]);
     assert!(status.success(), "{stdout}\n{stderr}");
