@@ -569,7 +569,9 @@ async fn recent(out: &Output, engine: &SyncEngine) -> Result<(), Failure> {
     Ok(())
 }
 
-/// What to do about a run left unfinished, for the list of recent runs.
+/// What to do about a run left unfinished, for the list of recent runs. The example
+/// printing the list holds the data directory, so no other example is applying a run
+/// there: one still `syncing` was left so by a process that ended.
 fn recovery_hint(run: &ReportSummary, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
     let id = run.id;
     match (run.status, &run.lease) {
@@ -577,13 +579,13 @@ fn recovery_hint(run: &ReportSummary, now: chrono::DateTime<chrono::Utc>) -> Opt
             "report {id} is interrupted: continue it with --resume {id}"
         )),
         (RunStatus::Syncing, Some(lease)) if lease.is_fresh_at(now) => Some(format!(
-            "report {id} is being applied by {} (lease expires in {} s); stop it with --stop {id}",
+            "report {id} is syncing, but no example is applying it ({} ended): once its lease \
+             expires in {} s, --abandon {id}, then --resume {id}",
             lease.holder,
-            (lease.expires_at - now).num_seconds()
+            (lease.expires_at - now).num_seconds().max(1)
         )),
         (RunStatus::Syncing, _) => Some(format!(
-            "report {id} is syncing but nobody renews its lease: its process ended; \
-             --abandon {id}, then --resume {id}"
+            "report {id} is syncing, but its process ended: --abandon {id}, then --resume {id}"
         )),
         _ => None,
     }
