@@ -10,7 +10,7 @@ use hris_sync_core::retry::Idempotency;
 use hris_sync_core::{
     AttendanceConnector, ConnectorError, Employee, EmployeeCode, EmployeeRecord, EmployeeSystem,
     EmployeeUpdate, Field, FieldValue, ListOptions, MasterEntry, MasterKind, Placement, RecordId,
-    Side, SystemInfo,
+    Side, SystemInfo, Unclearable,
 };
 use reqwest::Method;
 use serde_json::Value;
@@ -463,6 +463,39 @@ impl EmployeeSystem for KotClient {
         let reply = self.get(operation, &[path], &[]).await?;
         let masters: Vec<WireMaster> = decode(&self.transport.brand, operation, &reply.body)?;
         Ok(masters.into_iter().map(MasterEntry::from).collect())
+    }
+
+    /// The email of a record whose last read showed spare addresses after the first: the
+    /// API keeps no empty first address, so clearing it would promote a spare into its
+    /// place (and the client refuses to send that). Answered from the addresses the last
+    /// list remembered, without a request.
+    fn cannot_clear(&self, records: &[EmployeeRecord]) -> Vec<(RecordId, Unclearable)> {
+        let seen = self.seen();
+        records
+            .iter()
+            .filter_map(|record| {
+                let spares = seen
+                    .get(&record.id)?
+                    .addresses
+                    .as_ref()?
+                    .len()
+                    .checked_sub(1)
+                    .filter(|spares| *spares > 0)?;
+                Some((
+                    record.id.clone(),
+                    Unclearable {
+                        field: Field::Email,
+                        reason: format!(
+                            "{} keeps {spares} further address(es) after the email, and clearing \
+                             the first would move one of them into its place; remove them in {} \
+                             first to clear it",
+                            self.transport.brand.name(),
+                            self.transport.brand.name()
+                        ),
+                    },
+                ))
+            })
+            .collect()
     }
 }
 

@@ -291,3 +291,139 @@ async fn spans_carry_the_request_fields_and_no_personal_data_reaches_info() {
                 && e.fields.get("message").is_some_and(|m| m == "refused"))
     );
 }
+
+/// Issue 10 item 9, the engine's side: the run spans carry report, vendor and direction;
+/// a fetch that fails with a vendor text quoting personal data, and an apply whose create is
+/// refused with one, put none of it into a span or an event at info or above (the texts stay
+/// in the report, for the administrator).
+#[tokio::test(flavor = "current_thread")]
+async fn run_spans_carry_their_fields_and_vendor_texts_stay_out_of_info() {
+    use std::sync::Arc;
+
+    use hris_sync_core::{
+        Actor, ApplyRequest, Direction, InMemorySystem, Outcome, Placement, RunStatus, Selection,
+        SyncEngine,
+    };
+
+    let server = MockServer::start().await;
+    let refusal = || {
+        ResponseTemplate::new(400)
+            .set_body_json(json!({"errors": [{"message": REFUSAL, "code": 111}]}))
+    };
+    // The first list is refused (the failed fetch), the next two answer (fetch, apply).
+    Mock::given(method("GET"))
+        .and(path("/v1.0/employees"))
+        .respond_with(refusal())
+        .up_to_n_times(1)
+        .expect(1)
+        .named("refused list")
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/employees"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(EMPLOYEES, "application/json"))
+        .expect(2)
+        .named("list")
+        .mount(&server)
+        .await;
+    for (master, body) in [
+        ("divisions", include_str!("resources/divisions.json")),
+        (
+            "working-types",
+            include_str!("resources/working_types.json"),
+        ),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(format!("/v1.0/{master}")))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+            .expect(1..=2)
+            .named(master)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path("/v1.0/employees"))
+        .respond_with(refusal())
+        .expect(1)
+        .named("refused create")
+        .mount(&server)
+        .await;
+    catch_all(&server, 0).await;
+
+    let hr = InMemorySystem::hr("HR (memory)");
+    hr.insert(
+        Employee::new("2000")
+            .with_name("新規", "花子")
+            .with_kana("シンキ", "ハナコ")
+            .with_gender(Gender::Female)
+            .with_email("hanako@example.jp"),
+        Placement::new(),
+    );
+    let engine = SyncEngine::builder()
+        .with_hr(Arc::new(hr))
+        .with_attendance(Arc::new(client(&server)))
+        .with_clock(noon())
+        .build()
+        .unwrap();
+    let admin = Actor::administrator("admin-1");
+    let base = chrono::NaiveDate::from_ymd_opt(2024, 4, 1).unwrap();
+
+    let capture = Capture::default();
+    let guard = tracing::subscriber::set_default(capture.clone());
+    let failed = engine.fetch(Direction::Export, base, &admin).await.unwrap();
+    let plan = engine.fetch(Direction::Export, base, &admin).await.unwrap();
+    let applied = engine
+        .apply(
+            plan.summary.id,
+            ApplyRequest::new(Selection::codes(["2000"])).with_placement(placement()),
+            &admin,
+        )
+        .await
+        .unwrap();
+    drop(guard);
+
+    // The texts are in the reports.
+    assert_eq!(failed.summary.status, RunStatus::Failed);
+    assert!(failed.summary.failure.as_deref().unwrap().contains(REFUSAL));
+    assert!(matches!(
+        &applied.entry(&"2000".into()).unwrap().outcome,
+        Some(Outcome::Failed { reason }) if reason.contains(REFUSAL)
+    ));
+
+    let captured = capture.captured.lock().unwrap();
+    for (name, id) in [
+        ("sync_fetch", failed.summary.id),
+        ("sync_fetch", plan.summary.id),
+        ("sync_apply", plan.summary.id),
+    ] {
+        let span = captured
+            .spans
+            .iter()
+            .find(|s| s.name == name && s.fields.get("report") == Some(&id.to_string()))
+            .unwrap_or_else(|| panic!("no {name} span for {id}"));
+        assert_eq!(span.level, Level::INFO);
+        assert_eq!(
+            span.fields.get("vendor").map(String::as_str),
+            Some("KING OF TIME")
+        );
+        assert_eq!(
+            span.fields.get("direction").map(String::as_str),
+            Some("export")
+        );
+    }
+    let visible = captured.spans.iter().map(|s| text(&s.fields)).chain(
+        captured
+            .events
+            .iter()
+            .filter(|e| e.level <= Level::INFO)
+            .map(|e| text(&e.fields)),
+    );
+    for line in visible {
+        for personal in ["新規", "花子", "hanako@example.jp"] {
+            assert!(
+                !line.contains(personal),
+                "{personal} at info or above: {line}"
+            );
+        }
+    }
+}

@@ -6,14 +6,15 @@
 //! own systems, so hash flooding is not a threat worth SipHash's cost here.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
 use crate::compare::ComparisonPolicy;
-use crate::model::{Employee, EmployeeRecord, Field};
-use crate::report::{ChangeKind, FieldDifference, InvalidReason, ReportEntry};
-use crate::system::SystemInfo;
+use crate::model::{Employee, EmployeeRecord, Field, RecordId};
+use crate::report::{ChangeKind, FieldDifference, InvalidReason, ReportEntry, Warning};
+use crate::system::{SystemInfo, Unclearable};
 
 /// What classification needs besides the two lists: what the target declares, the
 /// comparison policy, and the run's date.
@@ -39,6 +40,9 @@ pub struct ClassifyRules<'a> {
     pub policy: &'a ComparisonPolicy,
     /// Today's date in Japan (`Clock::today_in_japan`): a birth date after it is Invalid.
     pub today: NaiveDate,
+    /// The fields the target cannot clear on some of its records
+    /// ([`EmployeeSystem::cannot_clear`](crate::EmployeeSystem::cannot_clear)), by record.
+    pub cannot_clear: Option<&'a HashMap<RecordId, Vec<Unclearable>>>,
 }
 
 impl<'a> ClassifyRules<'a> {
@@ -48,8 +52,40 @@ impl<'a> ClassifyRules<'a> {
             target,
             policy,
             today,
+            cannot_clear: None,
         }
     }
+
+    /// Sets [`ClassifyRules::cannot_clear`].
+    pub fn with_cannot_clear(mut self, blocked: &'a HashMap<RecordId, Vec<Unclearable>>) -> Self {
+        self.cannot_clear = Some(blocked);
+        self
+    }
+}
+
+/// Leaves out of `differences` every clear of a field the target cannot clear on this record
+/// (`blocked`), and returns a warning saying why for each one left out. What is left is what
+/// an update may send; when nothing is left the employee is Unchanged, so a run right after
+/// does not list the same change again.
+pub fn leave_out_blocked_clears(
+    differences: &mut Vec<FieldDifference>,
+    blocked: &[Unclearable],
+) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    differences.retain(|difference| {
+        let clears = difference.source.is_none() && difference.target.is_some();
+        match blocked.iter().find(|block| block.field == difference.field) {
+            Some(block) if clears => {
+                warnings.push(Warning {
+                    field: block.field,
+                    message: format!("not cleared: {}", block.reason),
+                });
+                false
+            }
+            _ => true,
+        }
+    });
+    warnings
 }
 
 /// Classifies `source` (already filtered to the enrolled employees, in the form to be sent)
@@ -170,7 +206,13 @@ pub fn classify(
             None
         };
         let differences = match (&invalid, record) {
-            (None, Some(record)) => differences(policy, &record.employee, &employee),
+            (None, Some(record)) => {
+                let mut found = differences(policy, &record.employee, &employee);
+                if let Some(blocked) = rules.cannot_clear.and_then(|map| map.get(&record.id)) {
+                    warnings.extend(leave_out_blocked_clears(&mut found, blocked));
+                }
+                found
+            }
             _ => Vec::new(),
         };
         // Only what will be sent is checked: an Unchanged employee sends nothing.

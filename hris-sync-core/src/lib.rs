@@ -41,6 +41,6 @@ pub use store::SqliteReportStore;
 pub use store::{MemoryReportStore, ProgressBatch, ReportQuery, ReportStore};
 pub use system::{
     AttendanceConnector, CodeCharacters, EmployeeSystem, EmployeeUpdate, HrSystem, ListOptions,
-    Side, SystemInfo,
+    Side, SystemInfo, Unclearable,
 };
 pub use window::{DailyWindow, MaintenanceWindows};

@@ -278,6 +278,16 @@ impl EmployeeUpdate {
     }
 }
 
+/// A field a system cannot clear on one record without a side effect, and why (see
+/// [`EmployeeSystem::cannot_clear`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unclearable {
+    /// The field.
+    pub field: Field,
+    /// Why it cannot be cleared, for the administrator (no personal data).
+    pub reason: String,
+}
+
 /// One connected system's employee master, seen the same way from either side of a sync.
 ///
 /// The sync algorithm does not care which side is the source: it lists, compares, creates
@@ -312,6 +322,9 @@ impl EmployeeUpdate {
 ///    Retries and rate limiting, where the system needs them, happen inside the
 ///    implementation, and a create is never re-sent after a lost response.
 /// 9. Credentials appear in no `Debug` output, log line or error.
+/// 10. [`cannot_clear`](Self::cannot_clear) names only fields whose clearing on that record
+///     the system would refuse or turn into another change; the engine never sends such a
+///     clear, and shows the reason as a warning instead.
 #[async_trait]
 pub trait EmployeeSystem: Send + Sync + fmt::Debug {
     /// What the system declares about itself.
@@ -348,6 +361,20 @@ pub trait EmployeeSystem: Send + Sync + fmt::Debug {
 
     /// Lists one master list.
     async fn list_masters(&self, kind: MasterKind) -> Result<Vec<MasterEntry>, ConnectorError>;
+
+    /// The fields of these records (as just listed) that the system cannot clear without a
+    /// side effect, each with the reason as a warning. KING OF TIME, for instance, keeps no
+    /// empty first email address: clearing it while spare addresses follow would promote a
+    /// spare into the email's place. The engine leaves such a clear out of every update, so
+    /// the employee's state converges instead of showing the same change run after run.
+    ///
+    /// The default: none (every field can be cleared). Called once per fetch and once per
+    /// apply with the whole list, so an implementation can answer from what its last list
+    /// read without another request.
+    fn cannot_clear(&self, records: &[EmployeeRecord]) -> Vec<(RecordId, Unclearable)> {
+        let _ = records;
+        Vec::new()
+    }
 }
 
 /// An attendance system (KING OF TIME and its family, or any other): the [`EmployeeSystem`]

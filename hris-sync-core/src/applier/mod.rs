@@ -29,11 +29,11 @@ use crate::clock::Clock;
 use crate::compare::ComparisonPolicy;
 use crate::engine::{Progress, ProgressFn};
 use crate::error::{StoreError, SyncError};
-use crate::model::EmployeeRecord;
+use crate::model::{EmployeeRecord, RecordId};
 use crate::report::{ChangeKind, ClaimToken, Outcome, RunStatus, SyncReport};
 use crate::retry::RetryPolicy;
 use crate::store::{ProgressBatch, ReportStore};
-use crate::system::{EmployeeSystem, ListOptions};
+use crate::system::{EmployeeSystem, ListOptions, Unclearable};
 
 /// The most outcomes decided without a write (Unchanged, already done) recorded in one
 /// batch, so a large selection of them is recorded in bounded steps.
@@ -96,7 +96,8 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
     {
         Ok(jobs) => jobs,
         Err(error) => {
-            tracing::warn!(error = %error, "could not re-read the target before writing");
+            tracing::warn!("could not re-read the target before writing; nothing was written");
+            tracing::debug!(error = %error, "re-reading the target failed");
             return Ok(Ending {
                 status: RunStatus::Interrupted,
                 failure: Some(format!(
@@ -298,6 +299,10 @@ async fn fresh_jobs(
     } else {
         Vec::new()
     };
+    let mut blocked: HashMap<RecordId, Vec<Unclearable>> = HashMap::new();
+    for (id, field) in target.cannot_clear(&fresh) {
+        blocked.entry(id).or_default().push(field);
+    }
     let mut by_key: HashMap<String, Vec<EmployeeRecord>> = HashMap::with_capacity(fresh.len());
     for record in fresh {
         by_key
@@ -316,12 +321,17 @@ async fn fresh_jobs(
                 Some(records) if records.len() == 1 => Current::One(Box::new(records[0].clone())),
                 Some(records) => Current::Many(records.len()),
             };
+            let cannot_clear = match &current {
+                Current::One(record) => blocked.get(&record.id).cloned().unwrap_or_default(),
+                _ => Vec::new(),
+            };
             Job {
                 index,
                 kind: entry.kind,
                 employee: entry.employee,
                 current,
                 intent: entry.intent,
+                cannot_clear,
             }
         })
         .collect())

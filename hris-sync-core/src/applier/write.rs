@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use crate::classify::differences;
+use crate::classify::{differences, leave_out_blocked_clears};
 use crate::compare::ComparisonPolicy;
 use crate::error::ConnectorError;
 use crate::model::{Employee, EmployeeRecord, Field, Placement, RecordId};
 use crate::report::{ChangeKind, Outcome, WriteIntent};
-use crate::system::{EmployeeSystem, EmployeeUpdate};
+use crate::system::{EmployeeSystem, EmployeeUpdate, Unclearable};
 
 /// What the fresh read of the target says about one code.
 pub(super) enum Current {
@@ -27,6 +27,8 @@ pub(super) struct Job {
     /// The write this run recorded as sent for the entry before (an apply that was
     /// interrupted after recording it).
     pub(super) intent: Option<WriteIntent>,
+    /// The fields the target cannot clear on the matched record.
+    pub(super) cannot_clear: Vec<Unclearable>,
 }
 
 /// A write to send, once its intent is recorded.
@@ -71,6 +73,7 @@ pub(super) fn decide(job: Job, policy: &ComparisonPolicy) -> Decision {
         employee,
         current,
         intent,
+        cannot_clear,
     } = job;
     let skipped = |reason: &str| {
         Decision::Done(Outcome::Skipped {
@@ -102,7 +105,9 @@ pub(super) fn decide(job: Job, policy: &ComparisonPolicy) -> Decision {
             )),
         },
         (ChangeKind::Changed, Current::One(record)) => {
-            let fields: Vec<Field> = differences(policy, &record.employee, &employee)
+            let mut found = differences(policy, &record.employee, &employee);
+            let left_out = leave_out_blocked_clears(&mut found, &cannot_clear);
+            let fields: Vec<Field> = found
                 .into_iter()
                 .map(|difference| difference.field)
                 .collect();
@@ -110,6 +115,13 @@ pub(super) fn decide(job: Job, policy: &ComparisonPolicy) -> Decision {
                 (true, Some(WriteIntent::Update { fields })) => {
                     Decision::Done(Outcome::Updated { fields })
                 }
+                (true, _) if !left_out.is_empty() => skipped(
+                    &left_out
+                        .iter()
+                        .map(|warning| format!("{}: {}", warning.field, warning.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
                 (true, _) => skipped("already up to date"),
                 (false, intent) => Decision::Send(Write {
                     index,
@@ -230,7 +242,8 @@ async fn create(
                 };
             }
             Err(error) if error.may_have_been_applied() => {
-                tracing::info!(attempt, error = %error, "create response lost; reading the code back");
+                tracing::info!(attempt, "create response lost; reading the code back");
+                tracing::debug!(attempt, error = %error, "the lost create's error");
                 match target.get_employee(&employee.code).await {
                     Ok(Some(record)) => return finish(index, Outcome::Created { id: record.id }),
                     Ok(None) => last_error = Some(error),

@@ -1,6 +1,6 @@
 //! Starting a run and fetching its lists in the background (SPEC R2–R5).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use tokio::sync::watch;
@@ -11,11 +11,11 @@ use crate::actor::Actor;
 use crate::base_date;
 use crate::classify::{classify, ClassifyRules};
 use crate::error::{ConnectorError, SyncError};
-use crate::model::{MasterEntry, MasterKind};
+use crate::model::{MasterEntry, MasterKind, RecordId};
 use crate::report::{
     Direction, KindCounts, ReportEntry, ReportId, ReportSummary, RunStatus, SyncReport,
 };
-use crate::system::{EmployeeSystem, ListOptions};
+use crate::system::{EmployeeSystem, ListOptions, Unclearable};
 
 impl SyncEngine {
     /// Starts a run (SPEC R4): checks the actor (R14), the base date (R2) and both systems'
@@ -151,7 +151,10 @@ impl SyncEngine {
                     .await
             }
             Err(error) => {
-                tracing::warn!(error = %error, "fetch failed");
+                // A vendor's text may quote personal data: it goes to the report, and to the
+                // log at debug level only.
+                tracing::warn!("fetch failed; the reason is on the report");
+                tracing::debug!(error = %error, "fetch failed");
                 summary.status = RunStatus::Failed;
                 summary.failure = Some(error.to_string());
                 self.inner.store.update_summary(&summary).await
@@ -214,6 +217,10 @@ impl SyncEngine {
         let base_date = summary.base_date;
         let info = target.info().clone();
         let today = self.inner.clock.today_in_japan();
+        let mut cannot_clear: HashMap<RecordId, Vec<Unclearable>> = HashMap::new();
+        for (id, blocked) in target.cannot_clear(&target_records) {
+            cannot_clear.entry(id).or_default().push(blocked);
+        }
         // Classifying 100,000 employees takes a noticeable fraction of a second of CPU:
         // off the async workers, so an embedding server keeps answering meanwhile.
         let entries = tokio::task::spawn_blocking(move || {
@@ -237,7 +244,7 @@ impl SyncEngine {
             classify(
                 enrolled,
                 &target_records,
-                &ClassifyRules::new(&info, &policy, today),
+                &ClassifyRules::new(&info, &policy, today).with_cannot_clear(&cannot_clear),
             )
         })
         .await
