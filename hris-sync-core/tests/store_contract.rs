@@ -518,6 +518,23 @@ mod contract {
         claim_lost(store.finish(stranger, &ended).await);
         assert_eq!(store.load(summary.id).await.unwrap().unwrap(), before);
 
+        // A renewal since the read refuses a transition based on it: the applier is alive.
+        let mut renewed = claimed.clone();
+        renewed.lease.as_mut().unwrap().expires_at = at(500);
+        store
+            .renew_lease(summary.id, claim, claimed.updated_at, at(500))
+            .await
+            .unwrap();
+        let mut stale_abandon = claimed.clone();
+        stale_abandon.status = RunStatus::Interrupted;
+        stale_abandon.lease = None;
+        assert!(matches!(
+            store.transition(&claimed, &stale_abandon).await,
+            Err(StoreError::StatusChanged { .. })
+        ));
+        let claimed = store.summary(summary.id).await.unwrap().unwrap();
+        assert_eq!(claimed.lease, renewed.lease);
+
         // Another engine declares the run abandoned and takes it over: the old claim is dead.
         let mut abandoned = claimed.clone();
         abandoned.status = RunStatus::Interrupted;

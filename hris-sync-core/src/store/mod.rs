@@ -115,7 +115,7 @@ impl ProgressBatch {
 ///    [`StoreError::StatusChanged`] and changes nothing, so of two engines sharing a store
 ///    only one can start applying a report.
 /// 9. [`transition`](Self::transition) replaces the summary only while the stored one still
-///    has the status, `updated_at` and lease the caller read; otherwise it fails with
+///    has the status, `updated_at` and lease (token and times) the caller read; otherwise it fails with
 ///    [`StoreError::StatusChanged`] and changes nothing.
 /// 10. The claimed calls — [`record_progress`](Self::record_progress),
 ///     [`renew_lease`](Self::renew_lease) and [`finish`](Self::finish) — succeed only while
@@ -217,10 +217,10 @@ pub(crate) fn check_indices(id: ReportId, len: usize, indices: &[usize]) -> Resu
 
 /// Whether `stored` is still the summary a caller read as `from` (contract point 9).
 pub(crate) fn unchanged_since(from: &ReportSummary, stored: &ReportSummary) -> bool {
+    // The whole lease: a renewal since the read (a live applier) refuses the transition.
     stored.status == from.status
         && stored.updated_at == from.updated_at
-        && stored.lease.as_ref().map(|lease| lease.token)
-            == from.lease.as_ref().map(|lease| lease.token)
+        && stored.lease == from.lease
 }
 
 /// Checks that the caller still holds the claim on a stored run (contract point 10).
