@@ -35,12 +35,7 @@ impl SyncEngine {
         if lock(&self.inner.fetches).contains_key(&id) {
             return Err(SyncError::RunInProgress(id));
         }
-        let read = self
-            .inner
-            .store
-            .summary(id)
-            .await?
-            .ok_or(SyncError::ReportNotFound(id))?;
+        let read = self.stored_summary(id).await?;
         let now = self.inner.clock.now();
         let (status, work) = match read.status {
             RunStatus::Fetching => (RunStatus::Failed, "fetching it".to_owned()),
@@ -98,12 +93,7 @@ impl SyncEngine {
     /// started applying it meanwhile), store failures.
     pub async fn discard(&self, id: ReportId, actor: &Actor) -> Result<ReportSummary, SyncError> {
         Self::check_actor(actor)?;
-        let read = self
-            .inner
-            .store
-            .summary(id)
-            .await?
-            .ok_or(SyncError::ReportNotFound(id))?;
+        let read = self.stored_summary(id).await?;
         if read.status != RunStatus::AwaitingSync {
             return Err(SyncError::WrongStatus {
                 id,
@@ -121,5 +111,13 @@ impl SyncEngine {
             .await
             .map_err(|error| claim_lost(error, "awaiting_sync"))?;
         Ok(summary)
+    }
+
+    async fn stored_summary(&self, id: ReportId) -> Result<ReportSummary, SyncError> {
+        self.inner
+            .store
+            .summary(id)
+            .await?
+            .ok_or(SyncError::ReportNotFound(id))
     }
 }
