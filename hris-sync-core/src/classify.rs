@@ -303,7 +303,7 @@ fn same(policy: &ComparisonPolicy, field: Field, target: &Employee, source: &Emp
 }
 
 /// Whether `employee` has no value in `field` (a text of blanks only counts as none).
-fn is_missing(employee: &Employee, field: Field) -> bool {
+pub(crate) fn is_missing(employee: &Employee, field: Field) -> bool {
     match field {
         Field::Gender => employee.gender.is_none(),
         Field::BirthDate => employee.birth_date.is_none(),

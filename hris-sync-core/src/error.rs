@@ -378,6 +378,23 @@ pub enum SyncError {
         /// The code given.
         code: String,
     },
+    /// The selection sets a resignation date on more of the target's enrolled employees
+    /// than the mass-resignation guard allows, and the request did not acknowledge the
+    /// run's warning ([`ApplyRequest::acknowledging_mass_resignation`](crate::ApplyRequest::acknowledging_mass_resignation)).
+    /// Nothing was recorded or written.
+    #[error(
+        "the selection sets a resignation date on {count} of the target's {enrolled} enrolled \
+         employees ({share}); check the source's resignation dates, then apply again \
+         acknowledging the run's mass-resignation warning"
+    )]
+    MassResignationNotAcknowledged {
+        /// Selected employees whose update sets a resignation date.
+        count: usize,
+        /// The target's employees enrolled on the base date, when the run was fetched.
+        enrolled: usize,
+        /// `count` as a share of `enrolled`.
+        share: crate::guards::Share,
+    },
     /// The engine is configured wrongly.
     #[error("invalid engine configuration: {0}")]
     InvalidConfig(String),

@@ -10,6 +10,7 @@ pub mod compare;
 pub mod conformance;
 pub mod engine;
 pub mod error;
+pub mod guards;
 pub mod in_memory;
 pub mod model;
 pub mod report;
@@ -26,6 +27,7 @@ pub use engine::{
     SyncEngineBuilder, SyncOptions,
 };
 pub use error::{BoxError, ConnectorError, StoreError, SyncError};
+pub use guards::{Guards, RunWarning};
 pub use in_memory::InMemorySystem;
 pub use model::{
     BusinessName, Employee, EmployeeCode, EmployeeRecord, Field, FieldTypeMismatch, FieldValue,

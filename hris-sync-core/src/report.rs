@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::actor::Actor;
+use crate::guards::RunWarning;
 use crate::model::{
     Employee, EmployeeCode, Field, FieldValue, MasterEntry, MasterKind, Placement, RecordId,
 };
@@ -503,6 +504,9 @@ impl Lease {
 }
 
 /// A report's header: everything but the entries. What listings return.
+///
+/// Stores keep it as one JSON document, and every field added since the first release has
+/// a serde default, so summaries stored by an older version still load.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportSummary {
     /// The id.
@@ -536,6 +540,10 @@ pub struct ReportSummary {
     /// next lease renewal (see `SyncEngine::stop`).
     #[serde(default)]
     pub stop_requested: Option<String>,
+    /// What the guards against mass damage found when the run was fetched
+    /// ([`guards`](crate::guards)); empty for runs stored before there were guards.
+    #[serde(default)]
+    pub warnings: Vec<RunWarning>,
 }
 
 /// A whole report: header, what the run fetched for validation, and every entry.
@@ -615,6 +623,9 @@ impl fmt::Display for SyncReport {
             "  new {}, changed {}, unchanged {}, invalid {}",
             s.counts.new, s.counts.changed, s.counts.unchanged, s.counts.invalid
         )?;
+        for warning in &s.warnings {
+            writeln!(f, "  run warning: {warning}")?;
+        }
         let outcomes = self.outcome_counts();
         if outcomes.selected() > 0 {
             writeln!(

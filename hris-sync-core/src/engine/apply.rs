@@ -13,6 +13,7 @@ use super::{lock, ApplyRequest, Inner, PlannedWrite, ProgressFn, Selection, Sync
 use crate::actor::Actor;
 use crate::applier::{self, ApplyContext};
 use crate::error::{StoreError, SyncError};
+use crate::guards::{self, KeepHeldBackValues};
 use crate::model::MasterKind;
 use crate::report::{
     ChangeKind, ClaimToken, Direction, Lease, Outcome, ReportId, RunStatus, SyncReport,
@@ -83,6 +84,8 @@ impl SyncEngine {
         expect_status(&report, &[RunStatus::AwaitingSync], "awaiting_sync")?;
         let (_, target) = self.sides(report.summary.direction);
         let selected = validate_request(&report, request, target, &self.inner.options)?;
+        // Writes come from the plan, whose differences already leave out the clears a
+        // guard held back.
         Ok(selected
             .into_iter()
             .filter_map(|index| {
@@ -120,7 +123,8 @@ impl SyncEngine {
     /// [`SyncError::WrongStatus`], [`SyncError::RunInProgress`],
     /// [`SyncError::EmptySelection`], [`SyncError::InvalidSelection`],
     /// [`SyncError::MissingPlacement`], [`SyncError::UnknownPlacement`],
-    /// [`SyncError::MaintenanceWindow`]; and store failures.
+    /// [`SyncError::MassResignationNotAcknowledged`], [`SyncError::MaintenanceWindow`]; and
+    /// store failures.
     pub async fn apply(
         &self,
         id: ReportId,
@@ -335,6 +339,9 @@ impl SyncEngine {
             Direction::Export => self.inner.attendance.clone(),
             Direction::Import => self.inner.hr.clone(),
         };
+        // The clears the run's guards held back stay held back against the fresh read.
+        let target =
+            KeepHeldBackValues::wrap(target, guards::held_back_fields(&report.summary.warnings));
         let span = tracing::info_span!(
             "sync_apply",
             report = %id,
@@ -471,6 +478,13 @@ fn validate_request(
     if selected.is_empty() {
         return Err(SyncError::EmptySelection);
     }
+    guards::check_selection(
+        options.guards.mass_resignation.as_ref(),
+        &report.summary.warnings,
+        &report.entries,
+        &selected,
+        request.acknowledge_mass_resignation,
+    )?;
     let creates = selected
         .iter()
         .any(|index| report.entries[*index].kind == ChangeKind::New);

@@ -11,6 +11,7 @@ use crate::actor::Actor;
 use crate::base_date;
 use crate::classify::{classify, ClassifyRules};
 use crate::error::{ConnectorError, SyncError};
+use crate::guards::{self, RunWarning};
 use crate::model::{MasterEntry, MasterKind, RecordId};
 use crate::report::{
     Direction, KindCounts, ReportEntry, ReportId, ReportSummary, RunStatus, SyncReport,
@@ -53,6 +54,7 @@ impl SyncEngine {
             counts: KindCounts::default(),
             lease: None,
             stop_requested: None,
+            warnings: Vec::new(),
         };
         self.inner.store.insert(&summary).await?;
         let id = summary.id;
@@ -135,7 +137,7 @@ impl SyncEngine {
         let result = self.fetch_and_classify(&summary).await;
         summary.updated_at = self.inner.clock.now();
         let stored = match result {
-            Ok((masters, entries)) => {
+            Ok((masters, entries, warnings)) => {
                 summary.status = RunStatus::AwaitingSync;
                 summary.counts = KindCounts::of(&entries);
                 tracing::info!(
@@ -145,6 +147,11 @@ impl SyncEngine {
                     invalid = summary.counts.invalid,
                     "classified"
                 );
+                // Counts and codes only: a run warning names no personal data.
+                for warning in &warnings {
+                    tracing::warn!(warning = %warning, "a guard against mass damage fired");
+                }
+                summary.warnings = warnings;
                 self.inner
                     .store
                     .save_plan(&summary, &masters, &entries)
@@ -172,10 +179,7 @@ impl SyncEngine {
         }
     }
 
-    async fn fetch_and_classify(
-        &self,
-        summary: &ReportSummary,
-    ) -> Result<(BTreeMap<MasterKind, Vec<MasterEntry>>, Vec<ReportEntry>), SyncError> {
+    async fn fetch_and_classify(&self, summary: &ReportSummary) -> Result<Fetched, SyncError> {
         let (source, target) = self.sides(summary.direction);
         let connector = |system: &dyn EmployeeSystem, operation| {
             let name = system.info().name.clone();
@@ -217,13 +221,14 @@ impl SyncEngine {
         let base_date = summary.base_date;
         let info = target.info().clone();
         let today = self.inner.clock.today_in_japan();
+        let guards = self.inner.options.guards;
         let mut cannot_clear: HashMap<RecordId, Vec<Unclearable>> = HashMap::new();
         for (id, blocked) in target.cannot_clear(&target_records) {
             cannot_clear.entry(id).or_default().push(blocked);
         }
         // Classifying 100,000 employees takes a noticeable fraction of a second of CPU:
         // off the async workers, so an embedding server keeps answering meanwhile.
-        let entries = tokio::task::spawn_blocking(move || {
+        let (entries, warnings) = tokio::task::spawn_blocking(move || {
             let enrolled: Vec<_> = source_records
                 .into_iter()
                 .map(|record| record.employee)
@@ -240,12 +245,21 @@ impl SyncEngine {
                     policy.prepare_outgoing(&mut sent);
                     sent
                 })
-                .collect();
-            classify(
+                .collect::<Vec<_>>();
+            // Clears the source almost certainly did not mean are left out as the target's
+            // own unclearable fields are: each entry says so in a warning.
+            let mut warnings = guards.before_classify(&enrolled, &target_records, &policy);
+            let held_back = guards::held_back_fields(&warnings);
+            for (id, blocked) in guards::blocked_clears(&target_records, &held_back) {
+                cannot_clear.entry(id).or_default().push(blocked);
+            }
+            let entries = classify(
                 enrolled,
                 &target_records,
                 &ClassifyRules::new(&info, &policy, today).with_cannot_clear(&cannot_clear),
-            )
+            );
+            warnings.extend(guards.after_classify(&entries, &target_records, &policy, base_date));
+            (entries, warnings)
         })
         .await
         // A panic in classification goes on as a panic of the fetch job, which the job's
@@ -254,6 +268,14 @@ impl SyncEngine {
             Ok(panic) => std::panic::resume_unwind(panic),
             Err(error) => panic!("classification was cancelled: {error}"),
         });
-        Ok((masters, entries))
+        Ok((masters, entries, warnings))
     }
 }
+
+/// What a fetch produces: the target's master lists, the classified list, and what the
+/// guards found.
+type Fetched = (
+    BTreeMap<MasterKind, Vec<MasterEntry>>,
+    Vec<ReportEntry>,
+    Vec<RunWarning>,
+);

@@ -28,6 +28,7 @@ use crate::actor::Actor;
 use crate::clock::{Clock, SystemClock};
 use crate::compare::ComparisonPolicy;
 use crate::error::SyncError;
+use crate::guards::Guards;
 use crate::model::{EmployeeCode, Placement};
 use crate::report::{ChangeKind, Direction, ReportId, ReportSummary, SyncReport};
 use crate::retry::RetryPolicy;
@@ -64,6 +65,9 @@ pub struct SyncOptions {
     /// declared abandoned by another engine. Choose it well above the clock difference
     /// between the machines sharing a store. At least one second.
     pub lease_duration: Duration,
+    /// The guards against mass damage ([`guards`](crate::guards)), each on by default.
+    /// Read when a run is fetched (and the mass-resignation threshold again at apply).
+    pub guards: Guards,
 }
 
 impl Default for SyncOptions {
@@ -75,6 +79,7 @@ impl Default for SyncOptions {
             create_attempts: 3,
             create_backoff: RetryPolicy::default(),
             lease_duration: Duration::from_secs(60),
+            guards: Guards::default(),
         }
     }
 }
@@ -113,6 +118,12 @@ impl SyncOptions {
     /// Sets [`SyncOptions::lease_duration`] (values below one second count as one second).
     pub fn with_lease_duration(mut self, duration: Duration) -> Self {
         self.lease_duration = duration.max(MIN_LEASE);
+        self
+    }
+
+    /// Sets [`SyncOptions::guards`] ([`Guards::off`] opts out of every guard).
+    pub fn with_guards(mut self, guards: Guards) -> Self {
+        self.guards = guards;
         self
     }
 }
@@ -166,6 +177,10 @@ pub struct ApplyRequest {
     pub placement: Placement,
     /// Called after each outcome.
     pub progress: Option<ProgressFn>,
+    /// The administrator has seen the run's mass-resignation warning and means it: without
+    /// this, a selection over the guard's threshold is refused
+    /// ([`SyncError::MassResignationNotAcknowledged`]).
+    pub acknowledge_mass_resignation: bool,
 }
 
 impl fmt::Debug for ApplyRequest {
@@ -173,6 +188,10 @@ impl fmt::Debug for ApplyRequest {
         f.debug_struct("ApplyRequest")
             .field("selection", &self.selection)
             .field("placement", &self.placement)
+            .field(
+                "acknowledge_mass_resignation",
+                &self.acknowledge_mass_resignation,
+            )
             .finish_non_exhaustive()
     }
 }
@@ -184,7 +203,23 @@ impl ApplyRequest {
             selection,
             placement: Placement::new(),
             progress: None,
+            acknowledge_mass_resignation: false,
         }
+    }
+
+    /// Says the administrator has seen the run's mass-resignation warning and wants the
+    /// selection applied anyway (see [`guards`](crate::guards)).
+    ///
+    /// ```
+    /// use hris_sync_core::{ApplyRequest, Selection};
+    ///
+    /// let request = ApplyRequest::new(Selection::codes(["1001", "1002"]))
+    ///     .acknowledging_mass_resignation();
+    /// assert!(request.acknowledge_mass_resignation);
+    /// ```
+    pub fn acknowledging_mass_resignation(mut self) -> Self {
+        self.acknowledge_mass_resignation = true;
+        self
     }
 
     /// Sets the creation-only values.

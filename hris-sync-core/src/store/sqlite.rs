@@ -986,6 +986,7 @@ mod tests {
             counts: KindCounts::default(),
             lease: None,
             stop_requested: None,
+            warnings: Vec::new(),
         }
     }
 

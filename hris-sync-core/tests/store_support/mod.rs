@@ -34,6 +34,7 @@ pub(crate) fn summary_at(created_at: DateTime<Utc>) -> ReportSummary {
         counts: KindCounts::default(),
         lease: None,
         stop_requested: None,
+        warnings: Vec::new(),
     }
 }
 
