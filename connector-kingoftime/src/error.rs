@@ -6,8 +6,9 @@
 //! | body `{"code":"303","message":"Too Many Requests"}` (any status) or HTTP 429 | [`ConnectorError::RateLimited`], `Retry-After` (seconds or HTTP-date) parsed |
 //! | 5xx (e.g. 500 + code 300) | [`ConnectorError::Unavailable`] |
 //! | 403 + code 104 (restricted hours) | [`ConnectorError::MaintenanceWindow`], ending at the end of the brand's current window (unknown outside the windows) |
-//! | code 100 whose message speaks of rights (権限, permission) | [`ConnectorError::PermissionDenied`] |
-//! | code 100 otherwise, or 401 | [`ConnectorError::Unauthenticated`] |
+//! | 403 + code 105 (address not on the allow-list) or 403 + code 100 | [`ConnectorError::PermissionDenied`], telling the administrator to check the token's rights and the IP allow-list |
+//! | code 100 with another status, when its message speaks of rights (権限, permission) | [`ConnectorError::PermissionDenied`] |
+//! | code 100 with another status otherwise, or 401 | [`ConnectorError::Unauthenticated`] |
 //! | other 403 | [`ConnectorError::PermissionDenied`] |
 //! | 404 | [`ConnectorError::NotFound`] |
 //! | 408 | [`ConnectorError::Timeout`] |
@@ -19,10 +20,14 @@
 //! [`ConnectorError::may_have_been_applied`] (a proxy's HTML error page included). Only an
 //! unreadable *success* body is a [`ConnectorError::Decode`] (see `decode`).
 //!
-//! Code 100 covers a bad token, an address not allowed and a token without the right for the
-//! item; the vendor does not tell them apart by code. The message is the only hint, so a
-//! message about rights becomes `PermissionDenied` and everything else `Unauthenticated`.
-//! Neither is retried; both mean "fix the token's settings in the admin screens".
+//! 403 + code 100 covers a bad token, an address not allowed and a token without the right
+//! for the item, and the vendor does not tell them apart; 403 + code 105 is reported from the
+//! field for calls from an address missing from the company's IP allow-list (typical of
+//! cloud hosts whose outgoing address changes). Both are answered the same way: a
+//! non-retryable `PermissionDenied` whose message tells the administrator where to look
+//! (the token's rights and the allowed addresses in the brand's settings). With another
+//! status, code 100's message is the only hint: one about rights becomes `PermissionDenied`
+//! and everything else `Unauthenticated`. None of them is retried.
 
 use std::fmt;
 use std::time::Duration;
@@ -40,6 +45,8 @@ const RATE_LIMITED: i64 = 303;
 const AUTHENTICATION_FAILED: i64 = 100;
 /// The vendor's code for "inside the restricted hours".
 const RESTRICTED_HOURS: i64 = 104;
+/// The code reported from the field for "the address is not on the IP allow-list".
+const ADDRESS_NOT_ALLOWED: i64 = 105;
 
 /// A code in an error body: a number in the `errors` shape, a string in the 303 shape.
 #[derive(Debug, Deserialize)]
@@ -198,6 +205,22 @@ pub(crate) fn classify(
             message,
         };
     }
+    if status == 403 && (has(ADDRESS_NOT_ALLOWED) || has(AUTHENTICATION_FAILED)) {
+        let what = if has(ADDRESS_NOT_ALLOWED) {
+            "the request probably came from an address that is not on the IP allow-list"
+        } else {
+            "the API token was refused (wrong, without the right for this item, or used \
+             from an address that is not allowed)"
+        };
+        return ConnectorError::PermissionDenied {
+            message: format!(
+                "{message}: {what}; check the API token's permissions and the IP allow-list \
+                 (allowed IP addresses) in {}'s settings",
+                brand.name()
+            ),
+            source: source(),
+        };
+    }
     if has(AUTHENTICATION_FAILED) || status == 401 {
         let lowered = detail.to_lowercase();
         return if lowered.contains("権限") || lowered.contains("permission") {
@@ -336,6 +359,7 @@ mod tests {
     const RESTRICTED: &str = include_str!("../tests/resources/error_restricted_hours.json");
     const AUTH: &str = include_str!("../tests/resources/error_authentication.json");
     const PERMISSION: &str = include_str!("../tests/resources/error_permission.json");
+    const ADDRESS: &str = include_str!("../tests/resources/error_address_not_allowed.json");
     const TOO_MANY: &str = include_str!("../tests/resources/error_too_many_requests.json");
     const SERVER: &str = include_str!("../tests/resources/error_server.json");
     const VALIDATION: &str = include_str!("../tests/resources/error_validation.json");
@@ -360,13 +384,27 @@ mod tests {
     #[test]
     fn classifies_the_documented_bodies() {
         type Check = fn(&ConnectorError) -> bool;
-        let table: [(u16, &str, Check); 15] = [
+        let table: [(u16, &str, Check); 18] = [
             (403, RESTRICTED, |e| {
                 matches!(e, ConnectorError::MaintenanceWindow { ends_at: Some(end), .. }
                     if *end == japan().with_ymd_and_hms(2024, 4, 1, 10, 0, 0).unwrap())
             }),
             (403, AUTH, |e| {
+                matches!(e, ConnectorError::PermissionDenied { message, .. }
+                    if message.contains("token was refused") && message.contains("allow-list"))
+            }),
+            (403, ADDRESS, |e| {
+                matches!(e, ConnectorError::PermissionDenied { message, .. }
+                    if message.contains("not on the IP allow-list")
+                        && message.contains("API token's permissions")
+                        && message.contains("in KING OF TIME's settings"))
+            }),
+            // Code 100 with another status keeps reading the message.
+            (400, AUTH, |e| {
                 matches!(e, ConnectorError::Unauthenticated { .. })
+            }),
+            (400, PERMISSION, |e| {
+                matches!(e, ConnectorError::PermissionDenied { .. })
             }),
             (403, PERMISSION, |e| {
                 matches!(e, ConnectorError::PermissionDenied { .. })
@@ -437,6 +475,8 @@ mod tests {
             assert!(!run(status, None, VALIDATION).is_retryable(), "{status}");
         }
         assert!(!run(403, None, RESTRICTED).is_retryable());
+        assert!(!run(403, None, ADDRESS).is_retryable());
+        assert!(!run(403, None, AUTH).is_retryable());
     }
 
     #[test]

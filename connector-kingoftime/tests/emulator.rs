@@ -96,10 +96,12 @@ async fn a_wrong_token_is_refused_with_code_100() {
         .build()
         .unwrap();
     let error = client.list_masters(MasterKind::Division).await.unwrap_err();
+    // 403 + code 100 does not say whether the token, its rights or the address is at fault.
     assert!(
-        matches!(error, ConnectorError::Unauthenticated { .. }),
+        matches!(error, ConnectorError::PermissionDenied { .. }),
         "{error}"
     );
+    assert!(error.to_string().contains("IP allow-list"), "{error}");
     assert!(emulator
         .client_builder()
         .build()

@@ -123,7 +123,7 @@ async fn s1_client_errors_are_never_retried() {
             matches!(e, ConnectorError::Unauthenticated { .. })
         }),
         (403, AUTHENTICATION, |e| {
-            matches!(e, ConnectorError::Unauthenticated { .. })
+            matches!(e, ConnectorError::PermissionDenied { .. })
         }),
         (404, VALIDATION, |e| {
             matches!(e, ConnectorError::NotFound { .. })

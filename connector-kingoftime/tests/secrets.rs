@@ -115,7 +115,7 @@ async fn the_token_appears_in_no_error_and_no_log_line() {
     // Refused by the vendor.
     let refused = client(&server).test_connection().await.unwrap_err();
     assert!(
-        matches!(refused, ConnectorError::Unauthenticated { .. }),
+        matches!(refused, ConnectorError::PermissionDenied { .. }),
         "{refused:?}"
     );
     // No answer in time (retried once, so the retry's log line is covered too).

@@ -19,7 +19,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConnectorError {
-    /// The credentials were refused (bad or expired token, address not allowed).
+    /// The credentials were refused (a bad or expired token).
     #[error("authentication failed: {message}")]
     Unauthenticated {
         /// What the system said.
@@ -28,7 +28,9 @@ pub enum ConnectorError {
         #[source]
         source: Option<BoxError>,
     },
-    /// The credentials lack a right this operation needs.
+    /// The credentials lack a right this operation needs, or the request came from an
+    /// address the system does not allow. Not retryable: an administrator must change the
+    /// system's settings.
     #[error("permission denied: {message}")]
     PermissionDenied {
         /// What the system said.

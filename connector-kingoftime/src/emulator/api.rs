@@ -15,6 +15,8 @@ pub(super) mod codes {
     pub(crate) const AUTHENTICATION: i64 = 100;
     /// Inside the restricted hours (documented).
     pub(crate) const RESTRICTED_HOURS: i64 = 104;
+    /// The calling address is not on the IP allow-list (reported from the field).
+    pub(crate) const ADDRESS_NOT_ALLOWED: i64 = 105;
     /// Resource server error (documented).
     pub(crate) const SERVER: i64 = 300;
     /// A value is missing or malformed (emulator's choice).

@@ -6,6 +6,8 @@
 //! divisions and working types in memory. What it emulates:
 //!
 //! - bearer-token check (`403` + code 100 when wrong) and `GET /tokens/{token}/available`;
+//!   a token without a right and a caller not on the IP allow-list (`403` + code 105) are
+//!   injected as faults ([`FaultKind::TokenWithoutRight`], [`FaultKind::AddressNotAllowed`]);
 //! - `GET /employees` with `date` (default today, refused outside today − 3 years ..
 //!   today + 1 year), `includeResigner`, `division` and `additionalFields` (keys not asked for,
 //!   and every null value, are left out); `GET /employees/{code}` with the same parameters;
@@ -26,7 +28,7 @@
 //! [`EmulatorError::DuplicateKey`].
 //!
 //! Error bodies have the documented shape `{"errors":[{"message":…,"code":…}]}`. The codes
-//! 100, 104, 300 and 303 are the vendor's; for validation the emulator uses its own: 111 (a
+//! 100, 104, 300 and 303 are the vendor's, 105 is reported from the field; for validation the emulator uses its own: 111 (a
 //! value missing or malformed), 112 (unknown division or working type), 113 (employee code
 //! taken), 114 (not found), each with status 400.
 //!
@@ -148,6 +150,12 @@ pub enum FaultKind {
     RateLimited,
     /// Answer 403 + code 104 (restricted hours), whatever the clock says; nothing is applied.
     RestrictedHours,
+    /// Answer 403 + code 105, as reported from the field for a call from an address that is
+    /// not on the company's IP allow-list; nothing is applied.
+    AddressNotAllowed,
+    /// Answer 403 + code 100 with the message of a token without the right for the item
+    /// (the vendor answers a wrong token with the same code); nothing is applied.
+    TokenWithoutRight,
     /// Apply the request, then hold the answer this long (past the client's timeout).
     Hang(Duration),
     /// Apply the request, then close the connection without answering.

@@ -270,6 +270,17 @@ impl Shared {
             }
             Some(FaultKind::RateLimited) => Self::rate_limited(),
             Some(FaultKind::RestrictedHours) => self.restricted_hours(),
+            // The vendor's wording is not published; these say what the code means.
+            Some(FaultKind::AddressNotAllowed) => ApiResponse::error(
+                403,
+                codes::ADDRESS_NOT_ALLOWED,
+                "許可されていないIPアドレスからのアクセスです。",
+            ),
+            Some(FaultKind::TokenWithoutRight) => ApiResponse::error(
+                403,
+                codes::AUTHENTICATION,
+                "認証に失敗しました。この項目へのアクセス権限がありません。",
+            ),
             _ => self.respond(&request, endpoint),
         };
         let mut body = answer.body.to_string().into_bytes();
