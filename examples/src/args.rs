@@ -60,6 +60,12 @@ pub struct Args {
     pub business_names: bool,
     /// Show the list and the requests an apply would send, then stop (`--dry-run`).
     pub dry_run: bool,
+    /// Apply even a selection that sets resignation dates on many employees, once its
+    /// warning was read (`--acknowledge-mass-resignation`).
+    pub acknowledge_mass_resignation: bool,
+    /// Send the clears of a field the source has empty for nearly everyone: the
+    /// mass-clearing guard off (`--allow-mass-clearing`).
+    pub allow_mass_clearing: bool,
     /// Where the demo keeps its state (`--data-dir`).
     pub data_dir: PathBuf,
     /// Start from the seeded data set again (`--reset`).
@@ -117,6 +123,8 @@ impl Args {
             employment_type: None,
             business_names: false,
             dry_run: false,
+            acknowledge_mass_resignation: false,
+            allow_mass_clearing: false,
             data_dir: default_data_dir(),
             reset: false,
             simulate_window: false,
@@ -166,6 +174,14 @@ impl Args {
                 Long("dry-run") => {
                     shaping.push("--dry-run");
                     args.dry_run = true;
+                }
+                Long("acknowledge-mass-resignation") => {
+                    shaping.push("--acknowledge-mass-resignation");
+                    args.acknowledge_mass_resignation = true;
+                }
+                Long("allow-mass-clearing") => {
+                    shaping.push("--allow-mass-clearing");
+                    args.allow_mass_clearing = true;
                 }
                 Long("data-dir") => args.data_dir = PathBuf::from(value(&mut parser)?),
                 Long("reset") => {
@@ -276,6 +292,10 @@ pub fn help(direction: Direction) -> String {
          --codes LIST            employee codes to sync (default: every new and changed)\n\
          {only}  \
          --dry-run               list the requests an apply would send, send nothing\n  \
+         --acknowledge-mass-resignation\n                          \
+         apply although the run warns that it sets many resignation dates\n  \
+         --allow-mass-clearing   clear a field even when the source has it empty for nearly\n                          \
+         everyone (the mass-clearing guard off)\n  \
          --data-dir DIR          where the demo keeps its state (default {})\n  \
          --reset                 start again from the seeded data set\n  \
          --simulate-window       pin the demo clock inside the vendor's maintenance window\n  \
@@ -428,6 +448,8 @@ mod tests {
                 "--employment-type=1",
                 "--business-names",
                 "--dry-run",
+                "--acknowledge-mass-resignation",
+                "--allow-mass-clearing",
                 "--data-dir",
                 "/tmp/x",
                 "--reset",
@@ -445,6 +467,7 @@ mod tests {
         assert_eq!(args.division.as_deref(), Some("1000"));
         assert_eq!(args.employment_type.as_deref(), Some("1"));
         assert!(args.business_names && args.dry_run && args.reset && args.simulate_window);
+        assert!(args.acknowledge_mass_resignation && args.allow_mass_clearing);
         assert_eq!(args.data_dir, PathBuf::from("/tmp/x"));
     }
 
@@ -468,13 +491,14 @@ mod tests {
         assert_eq!(args.command, Command::Run);
         assert_eq!(args.latency, Some(Duration::ZERO));
 
-        let cases: [&[&str]; 8] = [
+        let cases: [&[&str]; 9] = [
             &["--resume", "1234"],
             &["--resume", &text, "--abandon", &text],
             &["--resume", &text, "--reset"],
             &["--dry-run", "--abandon", &text],
             &["--stop", &text, "--codes", "1041"],
             &["--abandon", &text, "--lease-secs", "3"],
+            &["--resume", &text, "--acknowledge-mass-resignation"],
             &["--lease-secs", "0"],
             &["--latency-ms", "-5"],
         ];

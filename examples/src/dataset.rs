@@ -13,6 +13,9 @@
 //! | 1053–1054 | resigned 3 months ago | resigned 3 months ago | not listed (resigned) |
 //! | 1055 | no gender recorded | — | invalid (the attendance side requires a gender) |
 //! | 1056 | twice (a rehire entered as a second record) | — | invalid (duplicate code) |
+//! | 1057 | a recent hire whose birth date is next year (a typo) | — | invalid (birth date in the future) |
+//! | 1058 | a recent hire whose first name is 寿限無's full 104 characters | — | invalid (over the 50 characters assumed for KOT names) |
+//! | 1059 | no gender recorded, married name | no gender either, maiden name | changed (a name update needs no gender) |
 //! | 2001–2006 | — | part-timers entered in the attendance system only | (import: new) |
 //! | 2007 | — | a part-timer with no first name | (import: invalid) |
 //!
@@ -66,6 +69,12 @@ pub struct Dataset {
     /// Attendance employees.
     pub attendance: Vec<AttendanceSeed>,
 }
+
+/// 寿限無's full given name, from the rakugo story: 104 characters, over the 50 assumed for
+/// KOT-family names (docs/field-mapping.md).
+const JUGEMU: &str = "寿限無寿限無五劫の擦り切れ海砂利水魚の水行末雲来末風来末食う寝る処に住む処\
+                      やぶら小路の藪柑子パイポパイポパイポのシューリンガンシューリンガンのグーリン\
+                      ダイグーリンダイのポンポコピーのポンポコナーの長久命の長助";
 
 /// Surname, its reading, and its romanisation (for email addresses).
 const SURNAMES: [(&str, &str, &str); 40] = [
@@ -414,6 +423,25 @@ impl Dataset {
         ));
         hr.push((rehire.with_hire_date(days_before(today, 20)), office_of(56)));
 
+        // 1057: a birth date typed a year into the future.
+        let mut unborn = person(57, "1057").with_hire_date(days_before(today, 7));
+        unborn.birth_date = Some(days_after(today, 365));
+        hr.push((unborn, office_of(57)));
+
+        // 1058: a first name longer than the attendance system holds.
+        let mut long_name = person(58, "1058").with_hire_date(days_before(today, 9));
+        long_name.first_name = Some(JUGEMU.into());
+        hr.push((long_name, office_of(58)));
+
+        // 1059: no gender on either side (KOT's 未選択); only the surname changed.
+        let mut maiden = person(59, "1059").with_hire_date(april_hire(today, 4));
+        maiden.gender = None;
+        let mut married = maiden.clone();
+        married.last_name = Some("宮本".into());
+        married.last_name_kana = Some("ミヤモト".into());
+        hr.push((married, office_of(59)));
+        attendance.push(full_time(maiden, 59));
+
         // 2001–2007: part-timers entered in the attendance system only.
         for n in 1..=7usize {
             let code = format!("{}", 2000 + n);
@@ -456,6 +484,19 @@ mod tests {
             .any(|(e, _)| !enrolled(e) && e.resignation_date.is_some()));
         assert!(data.hr.iter().any(|(e, _)| e.hire_date > Some(today())));
         assert!(data.hr.iter().any(|(e, _)| e.gender.is_none()));
+        assert!(data.hr.iter().any(|(e, _)| e.birth_date > Some(today())));
+        assert_eq!(JUGEMU.chars().count(), 104);
+        // 1059 has no gender on either side.
+        let genderless = |code: &str| {
+            data.hr
+                .iter()
+                .any(|(e, _)| e.code.as_str() == code && e.gender.is_none())
+                && data
+                    .attendance
+                    .iter()
+                    .any(|s| s.employee.code.as_str() == code && s.employee.gender.is_none())
+        };
+        assert!(genderless("1059"));
         let codes: Vec<_> = data.hr.iter().map(|(e, _)| e.code.clone()).collect();
         let unique: HashSet<_> = codes.iter().collect();
         assert_eq!(codes.len(), unique.len() + 1, "exactly one duplicate code");

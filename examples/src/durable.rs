@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use hris_sync_core::{
     AttendanceConnector, ConnectorError, Employee, EmployeeCode, EmployeeRecord, EmployeeSystem,
     EmployeeUpdate, HrSystem, ListOptions, MasterEntry, MasterKind, Placement, RecordId,
-    SystemInfo,
+    SystemInfo, Unclearable,
 };
 
 use crate::error::Failure;
@@ -118,6 +118,12 @@ impl<S: EmployeeSystem> EmployeeSystem for Durable<S> {
 
     async fn list_masters(&self, kind: MasterKind) -> Result<Vec<MasterEntry>, ConnectorError> {
         self.inner.list_masters(kind).await
+    }
+
+    // Delegated like the rest: the trait's default (nothing unclearable) would hide the
+    // side's own limits, and the engine would send clears the side refuses.
+    fn cannot_clear(&self, records: &[EmployeeRecord]) -> Vec<(RecordId, Unclearable)> {
+        self.inner.cannot_clear(records)
     }
 }
 

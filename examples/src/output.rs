@@ -202,11 +202,35 @@ fn kind_label(kind: ChangeKind) -> &'static str {
     }
 }
 
+/// The widest a name or reading is shown in a table, in columns: one over-long value (a
+/// 104-character given name) would otherwise widen every row of the list.
+const NAME_COLUMNS: usize = 32;
+
+/// `text` cut to at most `width` columns, ending in `…` when cut.
+pub fn clip(text: &str, width: usize) -> String {
+    if display_width(text) <= width {
+        return text.to_owned();
+    }
+    let mut clipped = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let columns = display_width(c.encode_utf8(&mut [0; 4]));
+        if used + columns + 1 > width {
+            break;
+        }
+        clipped.push(c);
+        used += columns;
+    }
+    clipped.push('…');
+    clipped
+}
+
 fn join(a: Option<&str>, b: Option<&str>) -> String {
-    match (a, b) {
+    let joined = match (a, b) {
         (None, None) => "—".to_owned(),
         (a, b) => format!("{} {}", a.unwrap_or("？"), b.unwrap_or("？")),
-    }
+    };
+    clip(&joined, NAME_COLUMNS)
 }
 
 fn shown(value: &Option<FieldValue>) -> String {
@@ -273,6 +297,16 @@ pub fn classified(report: &SyncReport, kinds: &[ChangeKind]) -> String {
     }
     text.push_str(&table.render());
     text
+}
+
+/// The run's warnings from the guards against mass damage, one per line.
+pub fn run_warnings(report: &SyncReport) -> String {
+    report
+        .summary
+        .warnings
+        .iter()
+        .map(|warning| format!("  warning: {warning}\n"))
+        .collect()
 }
 
 /// A master list, for choosing a creation value.
@@ -380,6 +414,16 @@ mod tests {
         assert_eq!(display_width("ﾔﾏﾀﾞ"), 4);
         assert_eq!(display_width("1001"), 4);
         assert_eq!(pad("山田", 6), "山田  ");
+    }
+
+    #[test]
+    fn long_names_are_clipped_to_the_column() {
+        assert_eq!(clip("山田 太郎", 32), "山田 太郎");
+        let long = "寿限無".repeat(20);
+        let clipped = clip(&long, 32);
+        assert!(display_width(&clipped) <= 32, "{clipped}");
+        assert!(clipped.ends_with('…') && clipped.starts_with("寿限無寿限無"));
+        assert_eq!(clip("abcdef", 4), "abc…");
     }
 
     #[test]

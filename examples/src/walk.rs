@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use hris_sync_core::store::ReportStore;
 use hris_sync_core::{
-    Actor, ApplyHandle, ApplyRequest, ChangeKind, Direction, EmployeeCode, EmployeeSystem,
+    Actor, ApplyHandle, ApplyRequest, ChangeKind, Direction, EmployeeCode, EmployeeSystem, Guards,
     InMemorySystem, MasterKind, Placement, PlannedWrite, ReportId, ReportSummary, RunStatus,
     Selection, SqliteReportStore, SyncEngine, SyncError, SyncOptions, SyncReport,
 };
@@ -134,6 +134,9 @@ async fn walk(
     );
     let store = Arc::new(SqliteReportStore::open(data.reports_path())?);
     let mut options = SyncOptions::default().with_prefer_business_name(args.business_names);
+    if args.allow_mass_clearing {
+        options = options.with_guards(Guards::default().with_mass_clearing(None));
+    }
     if let Some(lease) = args.lease {
         options = options.with_lease_duration(lease);
     }
@@ -237,6 +240,12 @@ impl Context<'_> {
         } = self;
         let id = report.summary.id;
 
+        // What the guards against mass damage found, above the list it is about.
+        if !report.summary.warnings.is_empty() {
+            out.step("run warnings (guards against mass damage)");
+            print!("{}", output::run_warnings(report));
+        }
+
         // Step 6: the classified list, filtered by kind.
         out.step("employees (変更差分)");
         print!("{}", output::classified(report, &args.kinds));
@@ -262,10 +271,13 @@ impl Context<'_> {
             Placement::new()
         };
 
-        let request = ApplyRequest::new(selection).with_placement(placement);
+        let mut request = ApplyRequest::new(selection).with_placement(placement);
+        if args.acknowledge_mass_resignation {
+            request = request.acknowledging_mass_resignation();
+        }
         if args.dry_run {
             out.step("dry run: the requests an apply would send");
-            for write in engine.preview(id, &request).await? {
+            for write in engine.preview(id, &request).await.map_err(refusal)? {
                 out.line(format!("  {}", describe(&write, report)));
             }
             out.line("  nothing sent");
@@ -274,11 +286,12 @@ impl Context<'_> {
 
         // Validate the whole request (codes, creation values) before saying anything is
         // synced; the engine checks it again on apply.
-        engine.preview(id, &request).await?;
+        engine.preview(id, &request).await.map_err(refusal)?;
         out.step(&format!("sync {} selected (同期を開始)", selected.len()));
         let handle = engine
             .begin_apply(id, request.with_progress(out.apply_progress()), admin)
-            .await?;
+            .await
+            .map_err(refusal)?;
         Ok(Some(self.until_applied(handle).await?))
     }
 
@@ -445,6 +458,18 @@ impl Context<'_> {
 
     async fn recent(&self) -> Result<(), Failure> {
         recent(self.out, self.engine).await
+    }
+}
+
+/// A refused apply as the example reports it: the engine's reason, and for a refusal the
+/// command line can overcome, the flag that does.
+fn refusal(error: SyncError) -> Failure {
+    match error {
+        SyncError::MassResignationNotAcknowledged { .. } => Failure::run(format!(
+            "{error}: read the run warning above, and once the dates are right run again with \
+             --acknowledge-mass-resignation (or choose fewer with --codes)"
+        )),
+        error => error.into(),
     }
 }
 

@@ -53,7 +53,7 @@ async fn a_second_run_sees_the_first_runs_effect() {
     let reports = latest(dir).await;
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].status, RunStatus::Completed);
-    assert_eq!(reports[0].counts, counts(10, 8, 32, 3));
+    assert_eq!(reports[0].counts, counts(10, 9, 32, 5));
 
     // The second export finds every new and changed employee synced: both sides persisted.
     // With nothing to apply, its run is discarded: kept, but not listed as recent.
@@ -63,7 +63,7 @@ async fn a_second_run_sees_the_first_runs_effect() {
     assert_eq!(latest(dir).await.len(), 1);
     let reports = all(dir).await;
     assert_eq!(reports.len(), 2);
-    assert_eq!(reports[0].counts, counts(0, 0, 50, 3));
+    assert_eq!(reports[0].counts, counts(0, 0, 51, 5));
     assert_eq!(reports[0].status, RunStatus::Discarded, "nothing to apply");
 
     // Import brings the attendance-only part-timers into HR, then finds nothing more.
@@ -76,8 +76,8 @@ async fn a_second_run_sees_the_first_runs_effect() {
     let reports = all(dir).await;
     assert_eq!(reports[1].direction, Direction::Import);
     assert_eq!(reports[1].status, RunStatus::Completed);
-    assert_eq!(reports[1].counts, counts(6, 0, 50, 1));
-    assert_eq!(reports[0].counts, counts(0, 0, 56, 1));
+    assert_eq!(reports[1].counts, counts(6, 0, 51, 1));
+    assert_eq!(reports[0].counts, counts(0, 0, 57, 1));
     assert_eq!(reports[0].status, RunStatus::Discarded);
 
     // --reset starts from the seeded data set again.
@@ -90,7 +90,7 @@ async fn a_second_run_sees_the_first_runs_effect() {
     assert!(latest(dir).await.is_empty(), "a dry run is discarded");
     let reports = all(dir).await;
     assert_eq!(reports.len(), 1);
-    assert_eq!(reports[0].counts, counts(10, 8, 32, 3));
+    assert_eq!(reports[0].counts, counts(10, 9, 32, 5));
     assert_eq!(
         reports[0].status,
         RunStatus::Discarded,
@@ -135,7 +135,7 @@ async fn a_bad_selection_or_a_window_writes_nothing() {
     )
     .await
     .unwrap();
-    assert_eq!(all(dir).await[0].counts, counts(10, 8, 32, 3));
+    assert_eq!(all(dir).await[0].counts, counts(10, 9, 32, 5));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

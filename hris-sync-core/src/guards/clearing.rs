@@ -86,8 +86,8 @@ pub(crate) fn blocked_clears<'a>(
                 Unclearable {
                     field: *field,
                     reason: format!(
-                        "the source has no {field} for nearly every employee, so it probably \
-                         cannot read it (mass-clearing guard; see the run's warnings)"
+                        "held back by the mass-clearing guard (the source has no {field} for \
+                         nearly anyone; see the run's warnings)"
                     ),
                 },
             )
