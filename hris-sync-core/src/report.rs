@@ -505,8 +505,8 @@ impl Lease {
 
 /// A report's header: everything but the entries. What listings return.
 ///
-/// Stores keep it as one JSON document, and every field added since the first release has
-/// a serde default, so summaries stored by an older version still load.
+/// Stores keep it as one JSON document; the fields added later (the lease, the stop request,
+/// the run warnings) have a serde default, so summaries stored before them still load.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportSummary {
     /// The id.
