@@ -33,14 +33,28 @@
     window.setTimeout(poll, interval);
   }
 
-  // The header check box of the selection table ticks or clears the rows of this page.
+  // The selection: the count includes this page's ticks not yet sent, and the header
+  // check box ticks or clears the rows of this page. The server keeps the selection; the
+  // page's ticks reach it with whichever button is pressed next.
+  var boxes = document.querySelectorAll('input[name="sel"]');
+  var count = document.getElementById('selected-count');
+  var recount = function () {
+    if (!count) { return; }
+    var saved = parseInt(count.getAttribute('data-selected'), 10) || 0;
+    var delta = 0;
+    for (var i = 0; i < boxes.length; i++) {
+      if (boxes[i].checked !== boxes[i].defaultChecked) { delta += boxes[i].checked ? 1 : -1; }
+    }
+    count.textContent = count.getAttribute('data-label') + ': ' + (saved + delta);
+  };
+  for (var i = 0; i < boxes.length; i++) { boxes[i].addEventListener('change', recount); }
   var page = document.getElementById('select-page');
   if (page) {
     page.hidden = false;
     page.parentElement.hidden = false;
     page.addEventListener('change', function () {
-      var boxes = document.querySelectorAll('input[name="sel"]');
       for (var i = 0; i < boxes.length; i++) { boxes[i].checked = page.checked; }
+      recount();
     });
   }
 })();

@@ -122,6 +122,16 @@ fn base_path(uri: &Uri, original: Option<&OriginalUri>) -> String {
     prefix.to_owned()
 }
 
+/// `path` (starting with '/') under the console's base. The dashboard under a prefix is the
+/// prefix itself: a router nested at `/admin/sync` answers `/admin/sync`, not `/admin/sync/`.
+pub(crate) fn url(base: &str, path: &str) -> String {
+    if path == "/" && !base.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}{path}")
+    }
+}
+
 /// What a screen needs about the request: an administrator, the language, where the
 /// console is mounted, the CSRF token for its forms.
 #[derive(Clone, Debug)]
@@ -139,7 +149,7 @@ impl Ctx {
 
     /// A URL inside the console.
     pub(crate) fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        url(&self.base, path)
     }
 
     /// A 303 to a URL inside the console: the answer to every successful POST.

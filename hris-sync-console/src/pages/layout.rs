@@ -76,7 +76,7 @@ fn frame(
             }
             body {
                 header.top {
-                    a href={ (base) "/" } { (t.dashboard) }
+                    a href=(crate::web::url(base, "/")) { (t.dashboard) }
                     @if let Some(who) = who { span.who { (who) } }
                 }
                 main {

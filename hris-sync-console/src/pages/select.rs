@@ -158,7 +158,7 @@ fn render(
                 button type="submit" name="action" value="filter" class="secondary" { (t.apply_filter) }
             }
             div.actions {
-                span id="selected-count" data-selected=(draft.selected.len()) {
+                span id="selected-count" data-selected=(draft.selected.len()) data-label=(t.selected_count) aria-live="polite" {
                     (t.selected_count) ": " (draft.selected.len())
                 }
                 button type="submit" name="action" value="all" class="secondary" { (t.select_all_filtered) }

@@ -1,0 +1,487 @@
+//! The screens' behaviour through the router: base date bounds, selection on the server at
+//! 10,000 rows, the confirmation of exactly what was previewed, the maintenance notice, the
+//! status endpoint, the settings, languages and mounting under a prefix.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::Router;
+use common::*;
+use hris_sync_core::{
+    DailyWindow, FixedClock, InMemorySystem, MaintenanceWindows, Outcome, RunStatus,
+};
+
+fn rows(body: &str) -> usize {
+    body.matches("<tr data-code=").count()
+}
+
+#[tokio::test]
+async fn r2_a_base_date_outside_the_range_is_refused_by_the_server() {
+    let engine = engine(3, InMemorySystem::attendance("KOT"), noon());
+    let router = router(&engine);
+    let token = admin_token(&router).await;
+    let form = get(&router, "/c/kot/start/export", Some("admin")).await;
+    assert!(form
+        .body
+        .contains("min=\"2022-06-02\" max=\"2026-06-02\" value=\"2025-06-02\""));
+    for date in ["2022-06-01", "2026-06-03", "2025-02-30", "tomorrow", ""] {
+        let answer = post(
+            &router,
+            "/c/kot/start/export",
+            Some("admin"),
+            &token,
+            &[("csrf", &token), ("base_date", date)],
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{date}");
+        assert!(answer.body.contains("role=\"alert\""));
+    }
+    assert!(engine.recent().await.unwrap().is_empty());
+    let bound = post(
+        &router,
+        "/c/kot/start/export",
+        Some("admin"),
+        &token,
+        &[("csrf", &token), ("base_date", "2022-06-02")],
+    )
+    .await;
+    assert_eq!(bound.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn r12_during_a_maintenance_window_the_dashboard_shows_its_end_instead_of_a_button() {
+    let clock = Arc::new(FixedClock::at_japan_time(2025, 6, 2, 9, 0));
+    let windows = MaintenanceWindows::new(vec![DailyWindow::hm((8, 30), (10, 0))]);
+    let attendance =
+        InMemorySystem::attendance("KOT").with_maintenance_windows(windows, clock.clone());
+    let engine = engine(3, attendance, clock);
+    let router = router(&engine);
+    let page = get(&router, "/", Some("admin")).await;
+    assert!(page.body.contains("メンテナンス時間中"));
+    assert!(page.body.contains("10:00"));
+    assert!(page.body.contains("08:30～10:00"));
+    assert!(!page.body.contains("data-direction="));
+    // Going there anyway is refused by the engine, shown on the form, and starts nothing.
+    let token = admin_token(&router).await;
+    let answer = post(
+        &router,
+        "/c/kot/start/export",
+        Some("admin"),
+        &token,
+        &[("csrf", &token), ("base_date", "2025-06-02")],
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(answer.body.contains("メンテナンス時間中です"));
+    assert!(engine.recent().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn selection_of_10000_rows_is_paged_filtered_and_selected_on_the_server() {
+    let engine = engine(10_000, InMemorySystem::attendance("KOT"), noon());
+    let router = router(&engine);
+    let token = admin_token(&router).await;
+    let id = fetched_export(&router, &engine, &token).await;
+    let select = format!("/c/kot/reports/{id}/select");
+
+    let first = get(&router, &select, Some("admin")).await;
+    assert_eq!(rows(&first.body), 100, "one page of rows");
+    assert!(first.body.contains("新規登録 (10000)"));
+    assert!(first.body.contains("連携不可 (1)"));
+
+    // Select all of the New ones, on the server.
+    let all = post(
+        &router,
+        &select,
+        Some("admin"),
+        &token,
+        &[("csrf", &token), ("kind", "new"), ("action", "all")],
+    )
+    .await;
+    assert_eq!(all.status, StatusCode::SEE_OTHER);
+    assert!(all.location().ends_with("select?kinds=new&page=1"));
+    let page = get(
+        &router,
+        &format!("{select}?kinds=new&page=100"),
+        Some("admin"),
+    )
+    .await;
+    assert!(page.body.contains("data-selected=\"10000\""));
+    assert_eq!(rows(&page.body), 100);
+    assert!(page.body.contains("ページ 100 / 100"), "the last page");
+
+    // Untick one row shown on a page; the others stay selected.
+    let shown_index = "0";
+    post(
+        &router,
+        &select,
+        Some("admin"),
+        &token,
+        &[
+            ("csrf", &token),
+            ("kind", "new"),
+            ("shown", shown_index),
+            ("action", "page:2"),
+        ],
+    )
+    .await;
+    let page = get(&router, &select, Some("admin")).await;
+    assert!(page.body.contains("data-selected=\"9999\""));
+
+    // The Invalid row has no check box, and ticking its index anyway selects nothing.
+    let invalid = get(&router, &format!("{select}?kinds=invalid"), Some("admin")).await;
+    assert_eq!(rows(&invalid.body), 1);
+    assert!(!invalid.body.contains("name=\"sel\""));
+    post(
+        &router,
+        &select,
+        Some("admin"),
+        &token,
+        &[
+            ("csrf", &token),
+            ("shown", "10000"),
+            ("sel", "10000"),
+            ("action", "filter"),
+        ],
+    )
+    .await;
+    let page = get(&router, &select, Some("admin")).await;
+    assert!(page.body.contains("data-selected=\"9999\""));
+
+    // Clear all of the filtered ones.
+    post(
+        &router,
+        &select,
+        Some("admin"),
+        &token,
+        &[("csrf", &token), ("kind", "new"), ("action", "none")],
+    )
+    .await;
+    let page = get(&router, &select, Some("admin")).await;
+    assert!(page.body.contains("data-selected=\"0\""));
+
+    // 同期を開始 with nothing selected says so and goes nowhere.
+    let next = post(
+        &router,
+        &select,
+        Some("admin"),
+        &token,
+        &[("csrf", &token), ("action", "next")],
+    )
+    .await;
+    assert!(next.location().contains("error=empty"));
+    let page = get(&router, next.location(), Some("admin")).await;
+    assert!(page.body.contains("1人以上選択してください"));
+}
+
+/// Selects rows 0 and 1, chooses the creation values, and returns the preview page.
+async fn preview(router: &Router, token: &str, id: hris_sync_core::ReportId) -> Answer {
+    let select = format!("/c/kot/reports/{id}/select");
+    let next = post(
+        router,
+        &select,
+        Some("admin"),
+        token,
+        &[
+            ("csrf", token),
+            ("shown", "0"),
+            ("shown", "1"),
+            ("sel", "0"),
+            ("sel", "1"),
+            ("action", "next"),
+        ],
+    )
+    .await;
+    assert!(
+        next.location().ends_with("/placement"),
+        "new employees need creation values"
+    );
+    let placement = get(router, next.location(), Some("admin")).await;
+    assert!(placement.body.contains("<select id=\"division\""));
+    assert!(placement.body.contains("<select id=\"employment_type\""));
+    assert!(placement.body.contains("正社員 (1)"));
+    let chosen = post(
+        router,
+        next.location(),
+        Some("admin"),
+        token,
+        &[
+            ("csrf", token),
+            ("division", "1000"),
+            ("employment_type", "1"),
+        ],
+    )
+    .await;
+    get(router, chosen.location(), Some("admin")).await
+}
+
+#[tokio::test]
+async fn b2_the_preview_shows_what_is_sent_and_only_that_confirmation_applies() {
+    let engine = engine(5, InMemorySystem::attendance("KOT"), noon());
+    let router = router(&engine);
+    let token = admin_token(&router).await;
+    let id = fetched_export(&router, &engine, &token).await;
+    let page = preview(&router, &token, id).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.body.matches("data-write=\"create\"").count(), 2);
+    assert!(page.body.contains("所属: 本社"));
+    assert!(page.body.contains("雇用区分: 正社員"));
+    let version = page
+        .body
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // The selection changes after the preview (another tab): the old confirmation is refused.
+    let select = format!("/c/kot/reports/{id}/select");
+    post(
+        &router,
+        &select,
+        Some("admin"),
+        &token,
+        &[
+            ("csrf", &token),
+            ("shown", "2"),
+            ("sel", "2"),
+            ("action", "filter"),
+        ],
+    )
+    .await;
+    let stale = post(
+        &router,
+        &format!("/c/kot/reports/{id}/apply"),
+        Some("admin"),
+        &token,
+        &[("csrf", &token), ("version", &version)],
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert_eq!(
+        engine.summary(id).await.unwrap().status,
+        RunStatus::AwaitingSync
+    );
+
+    // Previewed again, confirmed: the three are created.
+    let page = get(
+        &router,
+        &format!("/c/kot/reports/{id}/preview"),
+        Some("admin"),
+    )
+    .await;
+    assert_eq!(page.body.matches("data-write=\"create\"").count(), 3);
+    let version = page
+        .body
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let applied = post(
+        &router,
+        &format!("/c/kot/reports/{id}/apply"),
+        Some("admin"),
+        &token,
+        &[("csrf", &token), ("version", &version)],
+    )
+    .await;
+    assert_eq!(applied.status, StatusCode::SEE_OTHER);
+    assert!(applied
+        .location()
+        .ends_with(&format!("/c/kot/reports/{id}")));
+    let report = loop {
+        let report = engine.report(id).await.unwrap();
+        if report.summary.status != RunStatus::Syncing {
+            break report;
+        }
+        tokio::task::yield_now().await;
+    };
+    assert_eq!(report.summary.status, RunStatus::Completed);
+    let created = report
+        .entries
+        .iter()
+        .filter(|e| matches!(e.outcome, Some(Outcome::Created { .. })))
+        .count();
+    assert_eq!(created, 3);
+    let page = get(&router, &format!("/c/kot/reports/{id}"), Some("admin")).await;
+    assert_eq!(page.body.matches("data-outcome=\"created\"").count(), 3);
+    // A second confirmation is refused: the run is no longer awaiting a selection.
+    let again = post(
+        &router,
+        &format!("/c/kot/reports/{id}/apply"),
+        Some("admin"),
+        &token,
+        &[("csrf", &token), ("version", &version)],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    assert_eq!(engine.report(id).await.unwrap().outcome_counts().created, 3);
+}
+
+#[tokio::test]
+async fn the_status_endpoint_is_small_and_names_the_status() {
+    let engine = engine(3, InMemorySystem::attendance("KOT"), noon());
+    let router = router(&engine);
+    let token = admin_token(&router).await;
+    let id = fetched_export(&router, &engine, &token).await;
+    let status = get(
+        &router,
+        &format!("/c/kot/reports/{id}/status"),
+        Some("admin"),
+    )
+    .await;
+    assert_eq!(status.headers["content-type"], "application/json");
+    let json: serde_json::Value = serde_json::from_str(&status.body).unwrap();
+    assert_eq!(json["status"], "awaiting_sync");
+    assert_eq!(json["label"], "同期待ち");
+    assert!(json["progress"].is_null());
+    assert_eq!(
+        get(
+            &router,
+            &format!("/c/kot/reports/{id}/status"),
+            Some("member")
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&router, "/c/kot/reports/not-an-id/status", Some("admin"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn r9_the_business_name_setting_is_saved_for_later_runs() {
+    let engine = engine(1, InMemorySystem::attendance("KOT"), noon());
+    let router = router(&engine);
+    let token = admin_token(&router).await;
+    let page = get(&router, "/c/kot/settings", Some("admin")).await;
+    assert!(page.body.contains("ビジネスネームを連携する"));
+    assert!(!page.body.contains("checked"));
+    let saved = post(
+        &router,
+        "/c/kot/settings",
+        Some("admin"),
+        &token,
+        &[("csrf", &token), ("prefer_business_name", "on")],
+    )
+    .await;
+    assert!(saved.body.contains("保存しました"));
+    assert!(engine.prefer_business_name());
+    post(
+        &router,
+        "/c/kot/settings",
+        Some("admin"),
+        &token,
+        &[("csrf", &token)],
+    )
+    .await;
+    assert!(!engine.prefer_business_name());
+}
+
+#[tokio::test]
+async fn discard_puts_an_unapplied_run_aside() {
+    let engine = engine(2, InMemorySystem::attendance("KOT"), noon());
+    let router = router(&engine);
+    let token = admin_token(&router).await;
+    let id = fetched_export(&router, &engine, &token).await;
+    let answer = post(
+        &router,
+        &format!("/c/kot/reports/{id}/discard"),
+        Some("admin"),
+        &token,
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        engine.summary(id).await.unwrap().status,
+        RunStatus::Discarded
+    );
+    // The selection screen of a run no longer awaiting one leads back to its report.
+    let select = get(
+        &router,
+        &format!("/c/kot/reports/{id}/select"),
+        Some("admin"),
+    )
+    .await;
+    assert_eq!(select.status, StatusCode::SEE_OTHER);
+    // Resuming a discarded run is refused, with the reason.
+    let refused = post(
+        &router,
+        &format!("/c/kot/reports/{id}/resume"),
+        Some("admin"),
+        &token,
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.body.contains("破棄"));
+}
+
+#[tokio::test]
+async fn english_by_accept_language_japanese_otherwise() {
+    let engine = engine(1, InMemorySystem::attendance("KOT"), noon());
+    let router = router(&engine);
+    let japanese = get(&router, "/", Some("admin")).await;
+    assert!(japanese.body.contains("<html lang=\"ja\">"));
+    assert!(japanese.body.contains("連携ダッシュボード"));
+    let english = send(
+        &router,
+        request("GET", "/", Some("admin"), None)
+            .header("accept-language", "en-GB,en;q=0.9,ja;q=0.5")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(english.body.contains("<html lang=\"en\">"));
+    assert!(english.body.contains("Sync dashboard"));
+}
+
+#[tokio::test]
+async fn mounted_under_a_prefix_every_link_and_redirect_follows_it() {
+    let engine = engine(1, InMemorySystem::attendance("KOT"), noon());
+    let app = Router::new().nest("/admin/sync", router(&engine));
+    let page = get(&app, "/admin/sync", Some("admin")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page
+        .body
+        .contains("href=\"/admin/sync/c/kot/start/export\""));
+    assert!(page.body.contains("href=\"/admin/sync/assets/console.css"));
+    assert!(
+        page.body.contains("<a href=\"/admin/sync\">"),
+        "the dashboard link"
+    );
+    assert!(page.headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Path=/admin/sync;"));
+    let token = page.token();
+    let started = post(
+        &app,
+        "/admin/sync/c/kot/start/export",
+        Some("admin"),
+        &token,
+        &[("csrf", &token), ("base_date", "2025-06-02")],
+    )
+    .await;
+    assert!(
+        started.location().starts_with("/admin/sync/c/kot/reports/"),
+        "{}",
+        started.location()
+    );
+    assert_eq!(
+        get(&app, "/elsewhere", Some("admin")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
