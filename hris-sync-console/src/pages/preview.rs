@@ -86,8 +86,8 @@ pub(crate) async fn show(
             thead { tr {
                 th scope="col" { (t.employee_code) }
                 th scope="col" { (t.name) }
-                th scope="col" { "" }
-                th scope="col" { (t.differences) }
+                th scope="col" { (t.write_kind) }
+                th scope="col" { (t.sent_values) }
             } }
             tbody {
                 @for write in writes.iter().skip((page_no - 1) * PER_PAGE).take(PER_PAGE) {
