@@ -114,6 +114,43 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn r9_a_changed_setting_shapes_the_runs_fetched_after_it_only() {
+        use crate::model::{BusinessName, Employee, Placement};
+        let hr = InMemorySystem::hr("HR");
+        hr.insert(
+            Employee::new("1")
+                .with_name("山田", "花子")
+                .with_business_name(BusinessName {
+                    last_name: Some("鈴木".into()),
+                    ..BusinessName::default()
+                }),
+            Placement::new(),
+        );
+        let engine = SyncEngine::builder()
+            .with_hr(Arc::new(hr))
+            .with_attendance(Arc::new(InMemorySystem::attendance("KOT")))
+            .with_clock(Arc::new(FixedClock::at_japan_time(2025, 6, 2, 12, 0)))
+            .build()
+            .unwrap();
+        let admin = Actor::administrator("a");
+        let today = engine.clock().today_in_japan();
+        let last_name = |report: &crate::SyncReport| report.entries[0].employee.last_name.clone();
+        let before = engine
+            .fetch(Direction::Export, today, &admin)
+            .await
+            .unwrap();
+        engine.set_prefer_business_name(true, &admin).unwrap();
+        let after = engine
+            .fetch(Direction::Export, today, &admin)
+            .await
+            .unwrap();
+        assert_eq!(last_name(&after).as_deref(), Some("鈴木"));
+        // The run fetched before the change keeps the legal name.
+        let kept = engine.report(before.summary.id).await.unwrap();
+        assert_eq!(last_name(&kept).as_deref(), Some("山田"));
+    }
+
+    #[tokio::test]
     async fn summary_reads_the_header_and_names_a_missing_run() {
         let engine = engine();
         let admin = Actor::administrator("a");
