@@ -485,3 +485,97 @@ async fn mounted_under_a_prefix_every_link_and_redirect_follows_it() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn b1_the_report_counts_the_employees_with_warnings() {
+    let engine = engine(2, InMemorySystem::attendance("KOT"), noon());
+    let router = router(&engine);
+    let token = admin_token(&router).await;
+    let id = fetched_export(&router, &engine, &token).await;
+    let page = get(&router, &format!("/c/kot/reports/{id}"), Some("admin")).await;
+    assert!(
+        !page.body.contains("id=\"warned\""),
+        "no warning in plain names"
+    );
+
+    let hr = InMemorySystem::hr("HR");
+    hr.insert(
+        hris_sync_core::Employee::new("1")
+            .with_name("㈱山田", "太郎")
+            .with_gender(hris_sync_core::Gender::Male),
+        hris_sync_core::Placement::new(),
+    );
+    let engine = hris_sync_core::SyncEngine::builder()
+        .with_hr(Arc::new(hr))
+        .with_attendance(Arc::new(InMemorySystem::attendance("KOT")))
+        .with_clock(noon())
+        .build()
+        .unwrap();
+    let router = common::router(&engine);
+    let token = admin_token(&router).await;
+    let id = fetched_export(&router, &engine, &token).await;
+    let page = get(&router, &format!("/c/kot/reports/{id}"), Some("admin")).await;
+    assert!(
+        page.body.contains("<p class=\"notice\" id=\"warned\">1 "),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn a_fetch_left_running_by_an_ended_process_can_be_declared_failed() {
+    use hris_sync_core::{
+        Actor, KindCounts, MemoryReportStore, ReportId, ReportStore, ReportSummary,
+    };
+    let clock = noon();
+    let store = Arc::new(MemoryReportStore::new());
+    let started = clock.now() - chrono::TimeDelta::minutes(30);
+    let stuck = ReportSummary {
+        id: ReportId::new(),
+        vendor: "KOT".into(),
+        hr_system: "HR".into(),
+        direction: hris_sync_core::Direction::Export,
+        base_date: clock.today_in_japan(),
+        actor: Actor::administrator("admin"),
+        applied_by: None,
+        created_at: started,
+        updated_at: started,
+        status: RunStatus::Fetching,
+        failure: None,
+        counts: KindCounts::default(),
+        lease: None,
+        stop_requested: None,
+    };
+    store.insert(&stuck).await.unwrap();
+    let engine = hris_sync_core::SyncEngine::builder()
+        .with_hr(Arc::new(InMemorySystem::hr("HR")))
+        .with_attendance(Arc::new(InMemorySystem::attendance("KOT")))
+        .with_store(store)
+        .with_clock(clock)
+        .build()
+        .unwrap();
+    let router = common::router(&engine);
+    let token = admin_token(&router).await;
+    let page = get(
+        &router,
+        &format!("/c/kot/reports/{}", stuck.id),
+        Some("admin"),
+    )
+    .await;
+    assert!(page.body.contains("失敗として扱う"), "{}", page.body);
+    let answer = post(
+        &router,
+        &format!("/c/kot/reports/{}/abandon", stuck.id),
+        Some("admin"),
+        &token,
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    let summary = engine.summary(stuck.id).await.unwrap();
+    assert_eq!(summary.status, RunStatus::Failed);
+    assert!(summary
+        .failure
+        .unwrap()
+        .contains("declared abandoned by admin"));
+}

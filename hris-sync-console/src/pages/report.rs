@@ -17,6 +17,9 @@ use crate::web::{connection, report_id, Ctx, Fields};
 
 const PER_PAGE: usize = 100;
 
+/// How long a fetch may run before the page offers to declare it failed.
+const STALE_FETCH: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
 pub(crate) async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -53,6 +56,22 @@ pub(crate) async fn show(
             }
         },
     };
+    // Warnings are per employee; the report page counts them from the cached plan.
+    let warned = if summary.status == RunStatus::AwaitingSync {
+        state
+            .drafts
+            .report(engine, id)
+            .await
+            .map(|plan| {
+                plan.entries
+                    .iter()
+                    .filter(|e| !e.warnings.is_empty())
+                    .count()
+            })
+            .unwrap_or(0)
+    } else {
+        0
+    };
     if summary.status != RunStatus::Syncing {
         state.drafts.forget_progress(id);
     }
@@ -65,7 +84,7 @@ pub(crate) async fn show(
     let base = format!("/c/{slug}/reports/{id}");
     let body = html! {
         (facts(&ctx, engine, &summary))
-        (panel(&ctx, &state, engine, &summary, report.as_ref(), &base))
+        (panel(&ctx, &state, engine, &summary, report.as_ref(), warned, &base))
         @if let Some(report) = &report { (outcomes(&ctx, report, page_no, &base)) }
         p { a href=(ctx.url(&format!("/c/{slug}/reports"))) { (t.all_reports) } }
     };
@@ -103,6 +122,7 @@ fn panel(
     engine: &SyncEngine,
     s: &ReportSummary,
     report: Option<&SyncReport>,
+    warned: usize,
     base: &str,
 ) -> Markup {
     let t = ctx.t();
@@ -114,9 +134,17 @@ fn panel(
             base,
             html! {
                 p { span.spinner aria-hidden="true" {} " " (t.fetching_help) }
+                // A fetch whose process ended stays Fetching until declared so.
+                @if engine.clock().now() - s.updated_at > STALE_FETCH {
+                    p.notice { (t.fetch_stale_help) }
+                    (post_button(ctx, &format!("{base}/abandon"), t.mark_failed, "secondary"))
+                }
             },
         ),
         RunStatus::AwaitingSync => html! {
+            @if warned > 0 {
+                p.notice id="warned" { (warned) " " (t.warned_employees) }
+            }
             div.actions {
                 a.button href=(ctx.url(&format!("{base}/select"))) id="start-sync" { (t.start_sync_arrow) }
             }
