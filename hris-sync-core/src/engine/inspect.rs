@@ -51,7 +51,9 @@ impl SyncEngine {
         self.inner
             .prefer_business_name
             .store(prefer, Ordering::Relaxed);
-        tracing::info!(prefer, actor = %actor.id, "business-name setting changed");
+        // The actor's id may be an address: personal data stays out of info.
+        tracing::info!(prefer, "business-name setting changed");
+        tracing::debug!(prefer, actor = %actor.id, "business-name setting changed");
         Ok(())
     }
 
