@@ -404,7 +404,7 @@ async fn stop_then_resume(session: &Session, demo: &Demo) {
     let engine = demo.engine(vendor);
     // Slow writes, so the stop lands mid-sync.
     demo.emulator(vendor)
-        .set_latency(Duration::from_millis(1000));
+        .set_latency(Duration::from_millis(2000));
     sync_new_and_changed(session, vendor).await;
     session.wait_status(RunStatus::Syncing).await;
     session.find("#progress").await;
@@ -435,15 +435,20 @@ async fn close_the_page_mid_sync(session: &Session, demo: &Demo) {
     let vendor = Vendor::Kinkakuji;
     let engine = demo.engine(vendor);
     demo.emulator(vendor)
-        .set_latency(Duration::from_millis(300));
+        .set_latency(Duration::from_millis(1000));
     sync_new_and_changed(session, vendor).await;
     // Close the page at once: open another window, close this one.
-    let closed = session.client.window().await.unwrap();
     let other = session.client.new_window(true).await.unwrap();
     session.client.close_window().await.unwrap();
     session.client.switch_to_window(other.handle).await.unwrap();
-    let _ = closed;
     let id = latest(engine).await;
+    let at_close = engine.report(id).await.unwrap();
+    assert_eq!(
+        at_close.summary.status,
+        RunStatus::Syncing,
+        "closed mid-sync"
+    );
+    assert!(at_close.outcome_counts().pending > 0, "closed mid-sync");
     let started = std::time::Instant::now();
     let status = loop {
         let status = engine.summary(id).await.unwrap().status;
