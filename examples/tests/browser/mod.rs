@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hris_sync_core::RunStatus;
 use hris_sync_examples::vendor::Vendor;
@@ -170,7 +171,10 @@ impl Session {
         if shots {
             self.shot("2-base-date").await;
         }
-        self.click("main form button[type=submit]").await;
+        // By keyboard: Enter in the date field submits its form.
+        date.send_keys(&char::from(Key::Enter).to_string())
+            .await
+            .unwrap();
         self.wait_status(RunStatus::AwaitingSync).await;
         if shots {
             self.shot("3-report-awaiting-sync").await;
