@@ -10,6 +10,7 @@
 //! | module | job |
 //! |---|---|
 //! | [`args`] | the command line |
+//! | [`console`] | the console demo: emulators, engines, the served router |
 //! | [`dataset`] | the seeded company |
 //! | [`state`] | the data directory: HR file, emulator state, report database |
 //! | [`durable`] | a side saved after every write it applies |
@@ -19,6 +20,7 @@
 //! | [`error`] | one-line failures and exit codes |
 
 pub mod args;
+pub mod console;
 pub mod dataset;
 pub mod durable;
 pub mod error;

@@ -201,15 +201,7 @@ impl DataDir {
                 hr.restore(snapshot);
                 Ok((hr, false))
             }
-            None => {
-                let hr = OFFICES.iter().fold(hr, |hr, (code, name)| {
-                    hr.with_master(MasterKind::Office, *code, *name)
-                });
-                for (employee, placement) in Dataset::new(today).hr {
-                    hr.insert(employee, placement);
-                }
-                Ok((hr, true))
-            }
+            None => Ok((seeded_hr(today), true)),
         }
     }
 
@@ -220,6 +212,19 @@ impl DataDir {
     pub fn save_hr(&self, hr: &InMemorySystem) -> Result<(), Failure> {
         self.save(&self.hr_path(), &hr.snapshot())
     }
+}
+
+/// The HR system seeded from the data set as of `today`, with its offices.
+pub fn seeded_hr(today: NaiveDate) -> InMemorySystem {
+    let hr = OFFICES
+        .iter()
+        .fold(InMemorySystem::hr(HR_NAME), |hr, (code, name)| {
+            hr.with_master(MasterKind::Office, *code, *name)
+        });
+    for (employee, placement) in Dataset::new(today).hr {
+        hr.insert(employee, placement);
+    }
+    hr
 }
 
 /// The report database of the data directory at `root`. `--stop` and `--abandon` open it

@@ -150,18 +150,7 @@ impl Attendance {
                     .with_maintenance_windows(MaintenanceWindows::none()),
             )
         };
-        let emulator = KotEmulator::builder()
-            .with_brand(brand)
-            .with_clock(clock.clone())
-            .with_latency(latency.unwrap_or_default())
-            .start()
-            .await;
-        for (code, name) in DIVISIONS {
-            emulator.add_division(code, name);
-        }
-        for (code, name) in EMPLOYMENT_TYPES {
-            emulator.add_working_type(code, name);
-        }
+        let emulator = start_emulator(brand, clock.clone(), latency.unwrap_or_default()).await;
         let saved: Option<Vec<EmulatedEmployee>> = data.load(&data.attendance_path(vendor))?;
         let seeded = saved.is_none();
         match saved {
@@ -170,21 +159,7 @@ impl Attendance {
                     emulator.insert(employee);
                 }
             }
-            None => {
-                for seed in Dataset::new(clock.today_in_japan()).attendance {
-                    let mut employee = EmulatedEmployee::from_employee(
-                        &seed.employee,
-                        seed.division,
-                        seed.employment_type,
-                    );
-                    employee.email_addresses.extend(seed.more_emails);
-                    if employee.gender.is_none() {
-                        // What the vendor's screens store when no gender is chosen.
-                        employee.gender = Some("no_selected".to_owned());
-                    }
-                    emulator.insert(employee);
-                }
-            }
+            None => seed_emulator(&emulator, clock.today_in_japan()),
         }
         let client = emulator.client_builder().build()?;
         Ok(Self {
@@ -260,5 +235,37 @@ impl Attendance {
             Arc::clone(&self.client),
             Box::new(move || data.save(&path, &emulator.employees())),
         )
+    }
+}
+
+/// An emulator branded `brand` on `clock`, answering after `latency`, with the data set's
+/// divisions and employment types and no employee yet.
+pub async fn start_emulator(brand: Brand, clock: Arc<dyn Clock>, latency: Duration) -> KotEmulator {
+    let emulator = KotEmulator::builder()
+        .with_brand(brand)
+        .with_clock(clock)
+        .with_latency(latency)
+        .start()
+        .await;
+    for (code, name) in DIVISIONS {
+        emulator.add_division(code, name);
+    }
+    for (code, name) in EMPLOYMENT_TYPES {
+        emulator.add_working_type(code, name);
+    }
+    emulator
+}
+
+/// Seeds an emulator with the data set's attendance employees as of `today`.
+pub fn seed_emulator(emulator: &KotEmulator, today: chrono::NaiveDate) {
+    for seed in Dataset::new(today).attendance {
+        let mut employee =
+            EmulatedEmployee::from_employee(&seed.employee, seed.division, seed.employment_type);
+        employee.email_addresses.extend(seed.more_emails);
+        if employee.gender.is_none() {
+            // What the vendor's screens store when no gender is chosen.
+            employee.gender = Some("no_selected".to_owned());
+        }
+        emulator.insert(employee);
     }
 }

@@ -216,7 +216,7 @@ impl SyncEngine {
             tokio::try_join!(source_list, target_list, masters)?;
 
         let prefer_business_name =
-            summary.direction == Direction::Export && self.inner.options.prefer_business_name;
+            summary.direction == Direction::Export && self.prefer_business_name();
         let policy = self.inner.options.comparison;
         let base_date = summary.base_date;
         let info = target.info().clone();

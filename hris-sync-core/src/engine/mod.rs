@@ -19,6 +19,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -37,6 +38,7 @@ use crate::system::{AttendanceConnector, EmployeeSystem, EmployeeUpdate, HrSyste
 
 mod apply;
 mod fetch;
+mod inspect;
 mod recovery;
 
 pub use apply::ApplyHandle;
@@ -47,6 +49,8 @@ pub use apply::ApplyHandle;
 pub struct SyncOptions {
     /// Export sends business names instead of legal names where set (SPEC R9). Read when a
     /// run is fetched, so changing it affects later runs only. Import always uses legal names.
+    /// This is the value an engine starts with; [`SyncEngine::set_prefer_business_name`]
+    /// changes it while the engine runs.
     pub prefer_business_name: bool,
     /// Which differences are cosmetic (SPEC B1).
     pub comparison: ComparisonPolicy,
@@ -352,6 +356,7 @@ impl SyncEngineBuilder {
                     ..self.options
                 },
                 instance: self.instance.unwrap_or_else(default_instance_name),
+                prefer_business_name: AtomicBool::new(self.options.prefer_business_name),
                 fetches: Mutex::default(),
                 applying: Mutex::default(),
             }),
@@ -389,6 +394,9 @@ struct Inner {
     options: SyncOptions,
     /// This engine's name in its leases.
     instance: String,
+    /// The business-name setting in force (SPEC R9): starts as the options' value and can
+    /// be changed while the engine runs ([`SyncEngine::set_prefer_business_name`]).
+    prefer_business_name: AtomicBool,
     /// Fetch jobs running in this process: their "done" signals.
     fetches: Mutex<HashMap<ReportId, watch::Receiver<bool>>>,
     /// Reports being applied by this engine: how to ask each to stop.

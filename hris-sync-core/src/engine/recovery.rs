@@ -113,7 +113,7 @@ impl SyncEngine {
         Ok(summary)
     }
 
-    async fn stored_summary(&self, id: ReportId) -> Result<ReportSummary, SyncError> {
+    pub(super) async fn stored_summary(&self, id: ReportId) -> Result<ReportSummary, SyncError> {
         self.inner
             .store
             .summary(id)
