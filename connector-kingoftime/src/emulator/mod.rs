@@ -83,7 +83,8 @@ use chrono::NaiveDate;
 use hris_sync_core::{Clock, Employee, Gender, RecordId, SystemClock};
 
 use crate::brand::Brand;
-use crate::config::{KotClientBuilder, RateLimit};
+use crate::config::KotClientBuilder;
+use crate::RateLimit;
 
 /// The emulator's error code for "the employee code is taken" on create (sent with status
 /// 400; see the module docs for why it is an assumption).

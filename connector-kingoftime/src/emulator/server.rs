@@ -19,7 +19,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use super::api::{codes, ApiRequest, ApiResponse, Store};
 use super::{Endpoint, Fault, FaultKind};
 use crate::brand::Brand;
-use crate::config::RateLimit;
+use crate::RateLimit;
 use hris_sync_core::Clock;
 
 /// The error that makes hyper close a connection without answering.
