@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 mod config;
+#[cfg(feature = "emulator")]
+pub mod loopback;
 mod transport;
 
 pub use config::{build_http_client, parse_base_url, ApiToken, RateLimit};
