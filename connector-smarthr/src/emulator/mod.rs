@@ -80,7 +80,8 @@ impl Endpoint {
 pub enum FaultKind {
     /// Answer this status with a SmartHR error body; nothing is applied.
     Status(u16),
-    /// Answer 429 + code 6; nothing is applied.
+    /// Answer 429 + code 6 with `x-rate-limit-remaining: 0` and `x-rate-limit-reset: 1`;
+    /// nothing is applied.
     RateLimited,
     /// Answer 503 + code 9; nothing is applied.
     Maintenance,

@@ -191,7 +191,15 @@ impl Shared {
             Some(FaultKind::Hang(duration)) => tokio::time::sleep(duration).await,
             _ => {}
         }
-        let mut headers = rate_headers;
+        let mut headers = if fault == Some(FaultKind::RateLimited) {
+            // An injected refusal of its own: the budget is spent until the next second.
+            vec![
+                ("x-rate-limit-remaining".to_owned(), "0".to_owned()),
+                ("x-rate-limit-reset".to_owned(), "1".to_owned()),
+            ]
+        } else {
+            rate_headers
+        };
         headers.extend(answer.headers);
         Outcome::Answer(Response {
             status: answer.status,
