@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use hris_sync_core::{
     AttendanceConnector, ConnectorError, Employee, EmployeeCode, EmployeeRecord, EmployeeSystem,
     EmployeeUpdate, HrSystem, ListOptions, MasterEntry, MasterKind, Placement, RecordId,
-    SystemInfo,
+    SystemInfo, Unclearable,
 };
 
 use crate::error::Failure;
@@ -118,6 +118,10 @@ impl<S: EmployeeSystem> EmployeeSystem for Durable<S> {
 
     async fn list_masters(&self, kind: MasterKind) -> Result<Vec<MasterEntry>, ConnectorError> {
         self.inner.list_masters(kind).await
+    }
+
+    fn cannot_clear(&self, records: &[EmployeeRecord]) -> Vec<(RecordId, Unclearable)> {
+        self.inner.cannot_clear(records)
     }
 }
 
