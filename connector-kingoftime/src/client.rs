@@ -16,11 +16,12 @@ use reqwest::Method;
 use serde_json::Value;
 
 use crate::error::{decode, VendorRefusal};
-use crate::http::{Call, Reply, Transport};
+use crate::http::{Reply, Transport};
 use crate::wire::{
     update_body, NewEmployee, Unsendable, WireAvailability, WireEmployee, WireMaster,
     ADDITIONAL_FIELDS, DATE_FORMAT,
 };
+use hris_sync_http::Call;
 
 /// A client of one KOT-family API (KING OF TIME, Touch On Time, 勤革時), built by
 /// [`KotClientBuilder`](crate::KotClientBuilder).
@@ -75,10 +76,10 @@ fn sent_addresses(body: &Value) -> Option<Vec<String>> {
 
 impl KotClient {
     pub(crate) fn new(transport: Transport) -> Self {
-        let info = SystemInfo::new(transport.brand.name(), Side::Attendance)
+        let info = SystemInfo::new(transport.protocol().brand.name(), Side::Attendance)
             .with_required_on_create([Field::Gender, Field::LastName, Field::FirstName])
             .with_placement_kinds([MasterKind::Division, MasterKind::EmploymentType])
-            .with_maintenance_windows(transport.brand.maintenance_windows().clone());
+            .with_maintenance_windows(transport.protocol().brand.maintenance_windows().clone());
         Self {
             transport,
             info,
@@ -101,15 +102,15 @@ impl KotClient {
 
     /// The brand this client talks to.
     pub fn brand(&self) -> &crate::Brand {
-        &self.transport.brand
+        &self.transport.protocol().brand
     }
 
     fn name(&self) -> &str {
-        self.transport.brand.name()
+        self.transport.protocol().brand.name()
     }
 
     fn today(&self) -> NaiveDate {
-        self.transport.clock.today_in_japan()
+        self.transport.protocol().clock.today_in_japan()
     }
 
     /// The as-of date that reaches every record: the latest the API allows (today + 1 year,
@@ -164,7 +165,7 @@ impl KotClient {
         wire: Vec<WireEmployee>,
     ) -> Result<Vec<EmployeeRecord>, ConnectorError> {
         wire.into_iter()
-            .map(|w| w.into_record(&self.transport.brand, operation))
+            .map(|w| w.into_record(&self.transport.protocol().brand, operation))
             .collect()
     }
 
@@ -198,7 +199,7 @@ impl KotClient {
         let reply = self
             .get(OP, &["employees"], &Self::employee_query(date))
             .await?;
-        let wire: Vec<WireEmployee> = decode(&self.transport.brand, OP, &reply.body)?;
+        let wire: Vec<WireEmployee> = decode(&self.transport.protocol().brand, OP, &reply.body)?;
         self.remember(&wire);
         Ok(wire)
     }
@@ -208,7 +209,7 @@ impl KotClient {
         let query = Self::employee_query(self.as_of_for_all_records());
         match self.get(OP, &["employees", code.as_str()], &query).await {
             Ok(reply) => {
-                let wire: WireEmployee = decode(&self.transport.brand, OP, &reply.body)?;
+                let wire: WireEmployee = decode(&self.transport.protocol().brand, OP, &reply.body)?;
                 self.remember(std::slice::from_ref(&wire));
                 Ok(Some(wire))
             }
@@ -263,7 +264,7 @@ impl KotClient {
                     || refusal
                         .codes
                         .iter()
-                        .any(|c| self.transport.duplicate_codes.contains(c))
+                        .any(|c| self.transport.protocol().duplicate_codes.contains(c))
             })
     }
 
@@ -288,7 +289,7 @@ impl EmployeeSystem for KotClient {
         let reply = self
             .get(OP, &["tokens", self.transport.token(), "available"], &[])
             .await?;
-        let answer: WireAvailability = decode(&self.transport.brand, OP, &reply.body)?;
+        let answer: WireAvailability = decode(&self.transport.protocol().brand, OP, &reply.body)?;
         if answer.available {
             Ok(())
         } else {
@@ -368,8 +369,8 @@ impl EmployeeSystem for KotClient {
             }
             Err(error) => return Err(error),
         };
-        let wire: WireEmployee = decode(&self.transport.brand, OP, &reply.body)?;
-        let record = wire.into_record(&self.transport.brand, OP)?;
+        let wire: WireEmployee = decode(&self.transport.protocol().brand, OP, &reply.body)?;
+        let record = wire.into_record(&self.transport.protocol().brand, OP)?;
         // A new record holds exactly the addresses it was created with (the answer may leave
         // `emailAddresses` out, as it does every property not asked for).
         self.seen().insert(
@@ -461,7 +462,8 @@ impl EmployeeSystem for KotClient {
             MasterKind::Office => return Ok(Vec::new()),
         };
         let reply = self.get(operation, &[path], &[]).await?;
-        let masters: Vec<WireMaster> = decode(&self.transport.brand, operation, &reply.body)?;
+        let masters: Vec<WireMaster> =
+            decode(&self.transport.protocol().brand, operation, &reply.body)?;
         Ok(masters.into_iter().map(MasterEntry::from).collect())
     }
 
@@ -489,8 +491,8 @@ impl EmployeeSystem for KotClient {
                             "{} keeps {spares} further address(es) after the email, and clearing \
                              the first would move one of them into its place; remove them in {} \
                              first to clear it",
-                            self.transport.brand.name(),
-                            self.transport.brand.name()
+                            self.transport.protocol().brand.name(),
+                            self.transport.protocol().brand.name()
                         ),
                     },
                 ))

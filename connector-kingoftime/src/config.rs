@@ -2,8 +2,6 @@
 //! documented default.
 
 use std::fmt;
-use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,51 +9,10 @@ use hris_sync_core::retry::RetryPolicy;
 use hris_sync_core::{
     Clock, CodeCharacters, ConnectorError, Field, MaintenanceWindows, SystemClock,
 };
-use url::{Host, Url};
+use hris_sync_http::{build_http_client, parse_base_url, ApiToken, RateLimit, TransportConfig};
 
 use crate::brand::Brand;
 use crate::client::KotClient;
-
-/// An API token. Its `Debug` prints a placeholder; it is sent in the `Authorization` header
-/// (marked sensitive) and in the path of the token check, and nowhere else.
-#[derive(Clone)]
-pub(crate) struct ApiToken(String);
-
-impl ApiToken {
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for ApiToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiToken(<redacted>)")
-    }
-}
-
-/// A request-rate limit: at most `requests` per `per`, spaced evenly (no bursts).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RateLimit {
-    /// Requests allowed per period.
-    pub requests: NonZeroU32,
-    /// The period.
-    pub per: Duration,
-}
-
-impl RateLimit {
-    /// At most `requests` requests per second (0 is read as 1).
-    pub fn per_second(requests: u32) -> Self {
-        Self {
-            requests: NonZeroU32::new(requests).unwrap_or(NonZeroU32::MIN),
-            per: Duration::from_secs(1),
-        }
-    }
-
-    /// The interval between two requests.
-    pub(crate) fn interval(&self) -> Duration {
-        (self.per / self.requests.get()).max(Duration::from_nanos(1))
-    }
-}
 
 /// Builds a [`KotClient`] for one brand of the KOT family.
 ///
@@ -122,7 +79,7 @@ impl KotClientBuilder {
             request_timeout: Duration::from_secs(30),
             clock: Arc::new(SystemClock),
             duplicate_codes: Vec::new(),
-            max_response_bytes: crate::http::DEFAULT_MAX_RESPONSE_BYTES,
+            max_response_bytes: hris_sync_http::DEFAULT_MAX_RESPONSE_BYTES,
             max_lengths: DEFAULT_MAX_LENGTHS.to_vec(),
             code_characters: CodeCharacters::ascii_alphanumeric_and("-_"),
         }
@@ -152,14 +109,14 @@ impl KotClientBuilder {
         let token = read(brand.token_env_var());
         let base_url = read(brand.base_url_env_var());
         let mut builder = Self::new(brand);
-        builder.token = token.map(ApiToken);
+        builder.token = token.map(ApiToken::new);
         builder.base_url = base_url;
         builder
     }
 
     /// Sets the API token (issued in the admin screens by an all-access administrator).
     pub fn with_token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(ApiToken(token.into()));
+        self.token = Some(ApiToken::new(token));
         self
     }
 
@@ -257,7 +214,7 @@ impl KotClientBuilder {
                     self.brand.token_env_var()
                 ))
             })?;
-        if token.expose().chars().any(|c| c.is_control() || c == ' ') {
+        if token.problem().is_some() {
             return Err(invalid(
                 "the API token contains spaces or control characters".into(),
             ));
@@ -282,54 +239,23 @@ impl KotClientBuilder {
                 "the response size limit must be at least 1 byte".into(),
             ));
         }
-        // Redirects are not followed: the API never redirects, and following one could
-        // re-send a create (R11), leave https for plain http, or carry the token check's
-        // path elsewhere. A redirect is reported as an error naming the base URL instead.
-        let http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|_| invalid("the HTTP client could not be set up".into()))?;
-        let client = KotClient::new(crate::http::Transport::new(
-            crate::http::TransportConfig {
+        let http =
+            build_http_client(self.connect_timeout, self.request_timeout).map_err(invalid)?;
+        let client = KotClient::new(crate::http::Transport::new(TransportConfig {
+            protocol: crate::http::KotProtocol {
                 brand: self.brand,
-                http,
-                base,
-                token,
-                retry: self.retry,
-                max_concurrency: self.max_concurrency,
-                rate_limit: self.rate_limit,
                 clock: self.clock,
-                max_response_bytes: self.max_response_bytes,
+                duplicate_codes: self.duplicate_codes,
             },
-            self.duplicate_codes,
-        ));
+            http,
+            base,
+            token,
+            retry: self.retry,
+            max_concurrency: self.max_concurrency,
+            rate_limit: self.rate_limit,
+            max_response_bytes: self.max_response_bytes,
+        }));
         Ok(client.with_field_rules(self.max_lengths, self.code_characters))
-    }
-}
-
-/// An absolute https URL, or http to a loopback host.
-fn parse_base_url(raw: &str) -> Result<Url, String> {
-    let url = Url::parse(raw.trim()).map_err(|e| format!("the base URL is not a URL ({e})"))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        // It would show in Debug output; the API authenticates by token only.
-        return Err("the base URL must not carry a user name or password".into());
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err("the base URL must not carry a query or a fragment".into());
-    }
-    let loopback = match url.host() {
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => return Err("the base URL has no host".into()),
-    };
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if loopback => Ok(url),
-        "http" => Err("plain http is refused except to loopback; use an https base URL".into()),
-        other => Err(format!("the base URL must be https, not {other}")),
     }
 }
 
@@ -352,34 +278,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn accepts_https_and_loopback_http_only() {
-        assert!(parse_base_url("https://api.kingtime.jp/v1.0").is_ok());
-        assert!(parse_base_url("http://127.0.0.1:8080/v1.0").is_ok());
-        assert!(parse_base_url("http://[::1]:8080/").is_ok());
-        assert!(parse_base_url("http://localhost/").is_ok());
-        assert!(parse_base_url("http://api.kingtime.jp/v1.0").is_err());
-        assert!(parse_base_url("ftp://127.0.0.1/").is_err());
-        assert!(parse_base_url("not a url").is_err());
-        let with_password = parse_base_url("https://user:secret@api.kingtime.jp/v1.0");
-        assert!(!with_password.unwrap_err().contains("secret"));
-        assert!(parse_base_url("https://api.kingtime.jp/v1.0?x=1").is_err());
-        assert!(parse_base_url("https://api.kingtime.jp/v1.0#top").is_err());
-    }
-
-    #[test]
-    fn rate_limit_spacing() {
-        assert_eq!(
-            RateLimit::per_second(4).interval(),
-            Duration::from_millis(250)
-        );
-        assert_eq!(RateLimit::per_second(0).requests.get(), 1);
-    }
-
-    #[test]
     fn the_token_shows_in_no_debug_output() {
         let builder = KotClientBuilder::new(Brand::king_of_time()).with_token("s3cr3t-token");
         assert!(!format!("{builder:?}").contains("s3cr3t-token"));
-        assert!(!format!("{:?}", ApiToken("s3cr3t-token".into())).contains("s3cr3t"));
+        assert!(!format!("{:?}", ApiToken::new("s3cr3t-token")).contains("s3cr3t"));
         let client = builder.build().unwrap();
         assert!(!format!("{client:?}").contains("s3cr3t-token"));
     }

@@ -329,26 +329,6 @@ pub(crate) fn bad_value(brand: &Brand, operation: &str, what: &str) -> Connector
     ConnectorError::decode(format!("{}: {operation}: {what}", brand.name()))
 }
 
-/// Classifies a transport failure (no answer at all). The URL is stripped first: the token
-/// check carries the token in its path.
-pub(crate) fn transport(brand: &Brand, operation: &str, error: reqwest::Error) -> ConnectorError {
-    let error = error.without_url();
-    let kind = if error.is_timeout() {
-        "no answer in time"
-    } else if error.is_connect() {
-        "could not connect"
-    } else {
-        "the connection failed before an answer was read"
-    };
-    let message = format!("{}: {operation}: {kind}", brand.name());
-    let source = Some(Box::new(error) as hris_sync_core::BoxError);
-    if kind == "no answer in time" {
-        ConnectorError::Timeout { message, source }
-    } else {
-        ConnectorError::Connection { message, source }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

@@ -12,7 +12,8 @@ pub mod emulator;
 
 pub use brand::Brand;
 pub use client::KotClient;
-pub use config::{KotClientBuilder, RateLimit};
+pub use config::KotClientBuilder;
+pub use hris_sync_http::RateLimit;
 
 /// KING OF TIME, the brand with the public API host: shortcuts to its builder.
 ///

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use hris_sync_core::{ChangeKind, Direction, EmployeeCode, ReportId};
 
 use crate::error::Failure;
+use crate::hr::HrChoice;
 use crate::vendor::Vendor;
 
 /// What the invocation does: a run from the base date to the report (the default), or one
@@ -44,6 +45,8 @@ pub struct Args {
     pub command: Command,
     /// Which attendance system (`--vendor`).
     pub vendor: Vendor,
+    /// Which HR system (`--hr`): the local file (default) or SmartHR.
+    pub hr: HrChoice,
     /// The base date (`--base-date`); `None` means today in Japan.
     pub base_date: Option<NaiveDate>,
     /// The kinds the classified list shows (`--kinds`); empty shows every kind.
@@ -115,6 +118,7 @@ impl Args {
         let mut args = Args {
             command: Command::Run,
             vendor: Vendor::KingOfTime,
+            hr: HrChoice::File,
             base_date: None,
             kinds: Vec::new(),
             codes: None,
@@ -138,6 +142,7 @@ impl Args {
             match arg {
                 Short('h') | Long("help") => args.help = true,
                 Long("vendor") => args.vendor = value(&mut parser)?.parse()?,
+                Long("hr") => args.hr = value(&mut parser)?.parse()?,
                 Long("base-date") => {
                     shaping.push("--base-date");
                     args.base_date = Some(parse_date(&value(&mut parser)?)?);
@@ -287,6 +292,7 @@ pub fn help(direction: Direction) -> String {
          usage: cargo run --example {direction} -- [options]\n\n\
          options:\n  \
          --vendor NAME           kingoftime (default), touchontime or kinkakuji\n  \
+         --hr NAME               file (default: the demo's local HR file) or smarthr\n  \
          --base-date YYYY-MM-DD  base date (従業員情報取得基準日); default today in Japan\n  \
          --kinds LIST            kinds to list: new,changed,unchanged,invalid (default all)\n  \
          --codes LIST            employee codes to sync (default: every new and changed)\n\
@@ -312,7 +318,9 @@ pub fn help(direction: Direction) -> String {
          With no credentials in the environment the example runs on the embedded emulator.\n\
          With KOT_TOKEN (KING OF TIME; KOT_BASE_URL optional), TOUCHONTIME_TOKEN and\n\
          TOUCHONTIME_BASE_URL, or KINKAKUJI_TOKEN and KINKAKUJI_BASE_URL set, it talks to the\n\
-         real vendor; the HR side is always the local file in the data directory.\n",
+         real vendor. The HR side is the local file in the data directory, or with --hr smarthr\n\
+         the embedded SmartHR emulator (saved in the data directory too), or the real tenant\n\
+         when SMARTHR_TOKEN and SMARTHR_BASE_URL are set.\n",
         default_data_dir().display()
     )
 }

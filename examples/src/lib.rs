@@ -5,7 +5,9 @@
 //! for 同期待ち, read the classified list, select, give the creation values for new
 //! employees, sync, and read the report. With no credentials in the environment they run on
 //! the embedded KOT-family emulator seeded with [`dataset::Dataset`]; the HR side is a local
-//! file either way ([`state::DataDir`]).
+//! file ([`state::DataDir`]) or, with `--hr smarthr`, SmartHR (the embedded SmartHR
+//! emulator seeded with the same data set, or the real tenant with `SMARTHR_TOKEN` and
+//! `SMARTHR_BASE_URL`).
 //!
 //! | module | job |
 //! |---|---|
@@ -14,6 +16,7 @@
 //! | [`dataset`] | the seeded company |
 //! | [`state`] | the data directory: HR file, emulator state, report database |
 //! | [`durable`] | a side saved after every write it applies |
+//! | [`hr`] | the HR side: the local file or SmartHR (`--hr`) |
 //! | [`vendor`] | the vendor: real API or emulator |
 //! | [`output`] | tables, the list, the report, progress |
 //! | [`walk`] | the steps of one run |
@@ -24,6 +27,7 @@ pub mod console;
 pub mod dataset;
 pub mod durable;
 pub mod error;
+pub mod hr;
 pub mod output;
 pub mod state;
 pub mod vendor;

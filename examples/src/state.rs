@@ -4,6 +4,7 @@
 //! ```text
 //! <data dir>/hr.json            the HR system (an InMemorySystem snapshot)
 //! <data dir>/<vendor>.json      an emulated vendor's employees (emulator mode only)
+//! <data dir>/smarthr.json       the emulated SmartHR tenant's crews (--hr smarthr, no token)
 //! <data dir>/reports.sqlite     every run's sync report
 //! ```
 //!
@@ -85,7 +86,7 @@ impl DataDir {
             _lock: Arc::new(lock),
         };
         if reset {
-            let mut files = vec![dir.hr_path(), dir.reports_path()];
+            let mut files = vec![dir.hr_path(), dir.smarthr_path(), dir.reports_path()];
             files.push(with_suffix(&dir.reports_path(), "-wal"));
             files.push(with_suffix(&dir.reports_path(), "-shm"));
             files.extend(
@@ -117,6 +118,11 @@ impl DataDir {
     /// The HR system's file.
     pub fn hr_path(&self) -> PathBuf {
         self.root.join("hr.json")
+    }
+
+    /// The emulated SmartHR tenant's file.
+    pub fn smarthr_path(&self) -> PathBuf {
+        self.root.join("smarthr.json")
     }
 
     /// An emulated vendor's file.

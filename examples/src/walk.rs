@@ -16,8 +16,8 @@ use hris_sync_core::{
 };
 
 use crate::args::{Args, Command};
-use crate::durable::durable;
 use crate::error::Failure;
+use crate::hr::Hr;
 use crate::output::{self, Output};
 use crate::state::{self, DataDir, HR_NAME};
 use crate::vendor::Attendance;
@@ -56,19 +56,19 @@ pub async fn run_with(
     attendance: Attendance,
 ) -> Result<(), Failure> {
     let out = Output::stdout();
-    let (hr, hr_seeded) = data.open_hr(attendance.clock.today_in_japan())?;
+    let hr = Hr::connect(args.hr, &data, attendance.clock.today_in_japan()).await?;
     // A side seeded now is saved at once: a run killed before its first write must find
     // the same employees, with the same record keys, when it is resumed.
-    if hr_seeded {
-        data.save_hr(&hr)?;
+    if hr.seeded {
+        hr.save(&data)?;
     }
     if attendance.seeded {
         attendance.save(&data)?;
     }
-    let result = walk(direction, &args, &out, &data, &attendance, &hr, hr_seeded).await;
+    let result = walk(direction, &args, &out, &data, &attendance, &hr).await;
     // Each write was saved as it was applied; save both sides once more, also when the run
     // failed half-way: what was written stays written.
-    let saved = data.save_hr(&hr).and_then(|()| attendance.save(&data));
+    let saved = hr.save(&data).and_then(|()| attendance.save(&data));
     result.and(saved)
 }
 
@@ -78,8 +78,7 @@ async fn walk(
     out: &Output,
     data: &DataDir,
     attendance: &Attendance,
-    hr: &InMemorySystem,
-    hr_seeded: bool,
+    hr: &Hr,
 ) -> Result<(), Failure> {
     let vendor_name = attendance.client.info().name.clone();
     let (from, to) = match direction {
@@ -111,12 +110,7 @@ async fn walk(
             "from the last run"
         }
     };
-    out.line(format!(
-        "  HR side: {} records in {} ({})",
-        hr.records().len(),
-        data.hr_path().display(),
-        seeded(hr_seeded)
-    ));
+    out.line(format!("  HR side: {}", hr.describe(data)));
     if let Some(count) = attendance.emulated_count() {
         out.line(format!(
             "  {vendor_name}: {count} records ({})",
@@ -126,12 +120,7 @@ async fn walk(
     out.line(format!("  reports: {}", data.reports_path().display()));
 
     // Both sides save themselves after every write they apply (crate::durable).
-    let hr_data = data.clone();
-    let hr_saved = hr.clone();
-    let hr_side = durable(
-        Arc::new(hr.clone()),
-        Box::new(move || hr_data.save_hr(&hr_saved)),
-    );
+    let hr_side = hr.system(data);
     let store = Arc::new(SqliteReportStore::open(data.reports_path())?);
     let mut options = SyncOptions::default().with_prefer_business_name(args.business_names);
     if args.allow_mass_clearing {
@@ -153,6 +142,7 @@ async fn walk(
         args,
         out,
         attendance,
+        hr_local: hr.is_local(),
         engine: &engine,
         store,
         admin: &admin,
@@ -169,6 +159,8 @@ struct Context<'a> {
     args: &'a Args,
     out: &'a Output,
     attendance: &'a Attendance,
+    /// Whether the HR side lives in this process (the file or the SmartHR emulator).
+    hr_local: bool,
     engine: &'a SyncEngine,
     store: Arc<SqliteReportStore>,
     admin: &'a Actor,
@@ -266,7 +258,11 @@ impl Context<'_> {
         let needs_create = selected.contains(&ChangeKind::New);
         let placement = if needs_create {
             out.step("creation values for new employees");
-            placement(*direction, args, out, report, attendance.is_emulated())?
+            let target_local = match direction {
+                Direction::Export => attendance.is_emulated(),
+                Direction::Import => self.hr_local,
+            };
+            placement(*direction, args, out, report, target_local)?
         } else {
             Placement::new()
         };

@@ -51,6 +51,18 @@ pub enum ConnectorError {
         /// The code.
         code: EmployeeCode,
     },
+    /// More than one record holds this code, where exactly one was looked for (a read by
+    /// code). Some systems (SmartHR) let a tenant hold one 社員番号 twice; which record is
+    /// meant is for a person to decide, never "the first one". Not retryable.
+    #[error("{count} records hold employee code {code}; make the code unique in {system}")]
+    DuplicateCode {
+        /// The system's name.
+        system: String,
+        /// The code.
+        code: EmployeeCode,
+        /// How many records hold it (at least 2).
+        count: usize,
+    },
     /// Too many requests; retry after the given delay where the system said one.
     #[error("rate limited{}: {message}", retry_after.map(|d| format!(" (retry after {} ms)", d.as_millis())).unwrap_or_default())]
     RateLimited {

@@ -306,7 +306,8 @@ pub struct Unclearable {
 ///    and may return more: the core applies the enrolment rule itself.
 /// 3. A value the system does not hold is `None`, never an empty string.
 /// 4. [`get_employee`](Self::get_employee) finds a record by its exact code, whatever its
-///    dates; an unknown code is `Ok(None)`, not an error.
+///    dates; an unknown code is `Ok(None)`, not an error. A code more than one record holds
+///    (where the system allows that) is [`ConnectorError::DuplicateCode`], never one of them.
 /// 5. [`create_employee`](Self::create_employee) creates one record carrying every given
 ///    field and the placement, and returns it with its new [`RecordId`]. A code already held
 ///    is refused with [`ConnectorError::AlreadyExists`]; a missing required field

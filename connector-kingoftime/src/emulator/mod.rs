@@ -1,7 +1,8 @@
 //! A stateful, in-process emulator of the KOT-family API (feature `emulator`), for tests,
 //! examples and benchmarks.
 //!
-//! It serves HTTP/1.1 on `127.0.0.1` (a small hyper server, because one fault class must drop
+//! It serves HTTP/1.1 on `127.0.0.1` (the shared loopback server of `hris-sync-http`, a small
+//! hyper server, because one fault class must drop
 //! the connection after applying a write, which wiremock cannot do) and keeps employees,
 //! divisions and working types in memory. What it emulates:
 //!
@@ -85,7 +86,8 @@ use chrono::NaiveDate;
 use hris_sync_core::{Clock, Employee, Gender, RecordId, SystemClock};
 
 use crate::brand::Brand;
-use crate::config::{KotClientBuilder, RateLimit};
+use crate::config::KotClientBuilder;
+use crate::RateLimit;
 
 /// The emulator's error code for "the employee code is taken" on create (sent with status
 /// 400; see the module docs for why it is an assumption).

@@ -1,5 +1,5 @@
-//! The emulator's HTTP side: a hyper HTTP/1.1 server on loopback, with latency, faults,
-//! the rate limit, restricted hours and the request statistics.
+//! The emulator's HTTP side on the shared loopback server (`hris_sync_http::loopback`), with
+//! latency, faults, the rate limit, restricted hours and the request statistics.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -7,32 +7,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
-use hyper::service::service_fn;
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
+use hris_sync_http::loopback::{Outcome, Request, Response};
 use serde_json::json;
-use tokio::net::TcpListener;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinHandle;
 
 use super::api::{codes, ApiRequest, ApiResponse, Store};
 use super::{Endpoint, Fault, FaultKind};
 use crate::brand::Brand;
-use crate::config::RateLimit;
+use crate::RateLimit;
 use hris_sync_core::Clock;
-
-/// The error that makes hyper close a connection without answering.
-#[derive(Debug)]
-pub(super) struct DropConnection;
-
-impl std::fmt::Display for DropConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by an injected fault")
-    }
-}
-
-impl std::error::Error for DropConnection {}
 
 #[derive(Debug, Default)]
 struct Behaviour {
@@ -243,11 +226,8 @@ impl Shared {
     }
 
     /// Serves one HTTP request.
-    async fn serve(
-        self: Arc<Self>,
-        request: Request<Incoming>,
-    ) -> Result<Response<Full<Bytes>>, DropConnection> {
-        let request = read_request(request).await?;
+    async fn serve(self: Arc<Self>, request: Request) -> Outcome {
+        let request = api_request(request);
         let endpoint = request.endpoint();
         let _in_flight = self.arrive(endpoint);
         let latency = lock(&self.behaviour).latency;
@@ -286,115 +266,44 @@ impl Shared {
         let mut body = answer.body.to_string().into_bytes();
         match fault {
             Some(FaultKind::Hang(duration)) => tokio::time::sleep(duration).await,
-            Some(FaultKind::DropAfterApply) => return Err(DropConnection),
+            Some(FaultKind::DropAfterApply) => return Outcome::Drop,
             Some(FaultKind::MalformedJson) if answer.is_success() => {
                 body.truncate(body.len() / 2);
             }
             _ => {}
         }
-        Ok(Response::builder()
-            .status(answer.status)
-            .header("content-type", "application/json; charset=utf-8")
-            .body(Full::new(Bytes::from(body)))
-            .expect("a valid status and header"))
+        Outcome::Answer(Response {
+            status: answer.status,
+            headers: Vec::new(),
+            body,
+        })
     }
 }
 
-async fn read_request(request: Request<Incoming>) -> Result<ApiRequest, DropConnection> {
-    let (parts, body) = request.into_parts();
-    let body = body
-        .collect()
-        .await
-        .map_err(|_| DropConnection)?
-        .to_bytes()
-        .to_vec();
-    let mut segments: Vec<String> = parts
-        .uri
-        .path()
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(percent_decode)
-        .collect();
+/// The API's view of a request: the path after the optional `v1.0` prefix.
+fn api_request(request: Request) -> ApiRequest {
+    let mut segments = request.segments;
     if segments.first().is_some_and(|s| s == "v1.0") {
         segments.remove(0);
     }
-    let query = url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
-        .into_owned()
-        .collect();
-    let authorization = parts
-        .headers
-        .get(hyper::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    Ok(ApiRequest {
-        method: parts.method.as_str().to_owned(),
+    ApiRequest {
+        method: request.method,
         segments,
-        query,
-        authorization,
-        body,
-    })
-}
-
-/// Decodes `%XX` escapes in one path segment (`+` stays a plus, as in paths).
-fn percent_decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
+        query: request.query.into_iter().collect(),
+        authorization: request.authorization,
+        body: request.body,
     }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Binds a loopback port and serves until the returned task is aborted; aborting it drops
 /// every connection.
 pub(super) async fn serve(shared: Arc<Shared>) -> (SocketAddr, JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a free loopback port");
-    let address = listener.local_addr().expect("a bound address");
-    let task = tokio::spawn(async move {
-        let mut connections = JoinSet::new();
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                // Out of descriptors, say: back off a little instead of spinning.
-                tokio::time::sleep(Duration::from_millis(1)).await;
-                continue;
-            };
-            let shared = Arc::clone(&shared);
-            connections.spawn(async move {
-                let service = service_fn(move |request| Arc::clone(&shared).serve(request));
-                // A connection ends with an error when a fault drops it: nothing to report.
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-            while connections.try_join_next().is_some() {}
-        }
-    });
-    (address, task)
+    hris_sync_http::loopback::serve(move |request| Arc::clone(&shared).serve(request)).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decodes_path_segments() {
-        assert_eq!(percent_decode("A%2F9"), "A/9");
-        assert_eq!(percent_decode("%E5%B1%B1"), "山");
-        assert_eq!(percent_decode("a+b%"), "a+b%");
-        assert_eq!(percent_decode("%4"), "%4");
-    }
 
     #[test]
     fn max_within_counts_the_densest_window() {
