@@ -18,8 +18,8 @@ use chrono::NaiveDate;
 use connector_kingoftime::emulator::{Endpoint, Fault, FaultKind, KotEmulator};
 use hris_sync_core::{
     Actor, ApplyRequest, Direction, Employee, Gender, InMemorySystem, MaintenanceWindows,
-    MasterKind, Outcome, ReportId, RunStatus, Selection, SqliteReportStore, SyncEngine, SyncError,
-    SyncOptions,
+    MasterKind, Outcome, ReportId, ReportStore, RunStatus, Selection, SqliteReportStore,
+    SyncEngine, SyncError, SyncOptions,
 };
 
 /// Set in the child: the emulator's base URL, the token, the store path, the lease in ms.
@@ -271,8 +271,7 @@ async fn s5_kill_9_mid_apply_then_recovery_reports_what_this_run_did() {
         let (emulator, mut run, store) =
             start_run(dir.path(), round, lease, Duration::from_millis(150)).await;
         wait_for_done(&mut run, kill_after);
-        run.child.0.kill().unwrap(); // SIGKILL
-        run.child.0.wait().unwrap();
+        kill_with_a_write_unrecorded(&mut run, &emulator, &store).await;
         let applied = emulator.employees().len();
         let (recorded, pending) = recover_and_check(&emulator, &store, run.report, lease).await;
         eprintln!(
@@ -299,7 +298,7 @@ async fn s5_a_frozen_applier_is_fenced_off_after_a_takeover() {
         start_run(dir.path(), 0, lease, Duration::from_millis(100)).await;
     wait_for_done(&mut run, 6);
     let pid = run.child.0.id().to_string();
-    signal("-STOP", &pid);
+    freeze_outside_a_transaction(&pid, &store).await;
     recover_and_check(&emulator, &store, run.report, lease).await;
     signal("-CONT", &pid);
     let rest: Vec<String> = run.lines.by_ref().map(Result::unwrap).collect();
@@ -318,6 +317,57 @@ async fn s5_a_frozen_applier_is_fenced_off_after_a_takeover() {
     let report = engine.report(run.report).await.unwrap();
     assert_eq!(report.summary.status, RunStatus::Completed);
     assert_eq!(report.outcome_counts().created, EMPLOYEES);
+}
+
+/// How many times a helper below freezes the child and looks before it gives up: each look
+/// lets the child run ~10 ms, so this is minutes of a child that never reaches the moment.
+const LOOKS: usize = 20_000;
+
+/// Kills the child (SIGKILL) at a moment when at least one write has landed in the emulator
+/// but its outcome is not yet in the report, the case recovery must tell apart. It freezes
+/// the child (SIGSTOP) and compares the emulator with the report's committed outcomes; if
+/// every landed write is already recorded it lets the child go on (SIGCONT) and looks again.
+/// A loaded machine can make such moments rare, never absent: writes hang after landing.
+async fn kill_with_a_write_unrecorded(run: &mut Run, emulator: &KotEmulator, store: &str) {
+    let pid = run.child.0.id().to_string();
+    let reader = SqliteReportStore::open(store).unwrap();
+    for _ in 0..LOOKS {
+        signal("-STOP", &pid);
+        let applied = emulator.employees().len();
+        let report = reader.load(run.report).await.unwrap().unwrap();
+        let recorded = report.outcome_counts().created;
+        if applied > recorded {
+            run.child.0.kill().unwrap(); // SIGKILL, also of a stopped process
+            run.child.0.wait().unwrap();
+            return;
+        }
+        signal("-CONT", &pid);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the child never had a write landed but unrecorded");
+}
+
+/// Freezes the child (SIGSTOP) at a moment when it holds no write transaction on its SQLite
+/// store. SQLite's lock is the file's: a process frozen inside a write transaction keeps
+/// every other writer out until it wakes or dies, so a takeover cannot be tested from there
+/// (docs/operations.md says why several instances use PostgreSQL instead).
+async fn freeze_outside_a_transaction(pid: &str, store: &str) {
+    let probe = rusqlite::Connection::open(store).unwrap();
+    for _ in 0..LOOKS {
+        signal("-STOP", pid);
+        match probe.execute_batch("BEGIN IMMEDIATE; ROLLBACK;") {
+            Ok(()) => return,
+            Err(rusqlite::Error::SqliteFailure(error, _))
+                if error.code == rusqlite::ErrorCode::DatabaseBusy
+                    || error.code == rusqlite::ErrorCode::DatabaseLocked =>
+            {
+                signal("-CONT", pid);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Err(error) => panic!("probing the child's store: {error}"),
+        }
+    }
+    panic!("the child never left its write transaction");
 }
 
 fn signal(which: &str, pid: &str) {
