@@ -6,6 +6,7 @@ use super::{lock, SyncEngine};
 use crate::actor::Actor;
 use crate::error::SyncError;
 use crate::report::{ReportId, ReportSummary, RunStatus};
+use crate::store;
 
 impl SyncEngine {
     /// Declares that the process working on a run has ended (a crash, a deploy, a power
@@ -37,8 +38,18 @@ impl SyncEngine {
         }
         let read = self.stored_summary(id).await?;
         let now = self.inner.clock.now();
-        let (status, work) = match read.status {
-            RunStatus::Fetching => (RunStatus::Failed, "fetching it".to_owned()),
+        let summary = match read.status {
+            RunStatus::Fetching => ReportSummary {
+                status: RunStatus::Failed,
+                failure: Some(format!(
+                    "declared abandoned by {}: the process fetching it ended",
+                    actor.id
+                )),
+                updated_at: now,
+                lease: None,
+                stop_requested: None,
+                ..read.clone()
+            },
             RunStatus::Syncing => match &read.lease {
                 Some(lease) if lease.is_fresh_at(now) => {
                     return Err(SyncError::LeaseHeld {
@@ -48,15 +59,7 @@ impl SyncEngine {
                         expires_in_secs: (lease.expires_at - now).num_seconds(),
                     })
                 }
-                Some(lease) => (
-                    RunStatus::Interrupted,
-                    format!(
-                        "applying it ({}, lease expired {} s ago)",
-                        lease.holder,
-                        (now - lease.expires_at).num_seconds()
-                    ),
-                ),
-                None => (RunStatus::Interrupted, "applying it".to_owned()),
+                _ => store::abandoned(&read, now, &actor.id),
             },
             status => {
                 return Err(SyncError::WrongStatus {
@@ -66,15 +69,6 @@ impl SyncEngine {
                 })
             }
         };
-        let mut summary = read.clone();
-        summary.status = status;
-        summary.failure = Some(format!(
-            "declared abandoned by {}: the process {work} ended",
-            actor.id
-        ));
-        summary.updated_at = now;
-        summary.lease = None;
-        summary.stop_requested = None;
         self.inner
             .store
             .transition(&read, &summary)
