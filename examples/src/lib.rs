@@ -13,6 +13,7 @@
 //! | [`dataset`] | the seeded company |
 //! | [`state`] | the data directory: HR file, emulator state, report database |
 //! | [`durable`] | a side saved after every write it applies |
+//! | [`reports`] | where reports live (SQLite or PostgreSQL), and their retention |
 //! | [`vendor`] | the vendor: real API or emulator |
 //! | [`output`] | tables, the list, the report, progress |
 //! | [`walk`] | the steps of one run |
@@ -23,6 +24,7 @@ pub mod dataset;
 pub mod durable;
 pub mod error;
 pub mod output;
+pub mod reports;
 pub mod state;
 pub mod vendor;
 pub mod walk;

@@ -37,5 +37,7 @@ pub(crate) fn optional_column<T: serde::de::DeserializeOwned>(
 
 /// A pool error while getting a connection.
 pub(crate) fn pool_error(context: &str, error: deadpool_postgres::PoolError) -> StoreError {
-    StoreError::backend(format!("{context}: no database connection"), error)
+    // The pool's message carries the driver's reason ("connection refused", "password
+    // authentication failed for user …"), never the password.
+    StoreError::backend(format!("{context}: no database connection: {error}"), error)
 }
