@@ -75,7 +75,8 @@ pub struct Args {
     /// Delay every answer of the emulator by this much (`--latency-ms`), to watch a run.
     pub latency: Option<Duration>,
     /// Keep the reports in this PostgreSQL database instead of the data directory's SQLite
-    /// file (`--database-url`; `HRIS_SYNC_DATABASE_URL` when not given).
+    /// file (`--database-url`; [`Args::from_env`] reads `HRIS_SYNC_DATABASE_URL` when the
+    /// flag is not given, [`Args::from_iter`] only the flag).
     pub database_url: Option<String>,
     /// Redact instead of delete (`--redact-reports`, with `--purge-reports-older-than`).
     pub redact_reports: bool,
@@ -97,7 +98,11 @@ impl Args {
     /// # Errors
     /// A usage [`Failure`] naming the flag at fault.
     pub fn from_env(direction: Direction) -> Result<Self, Failure> {
-        Self::parse(direction, lexopt::Parser::from_env())
+        let mut args = Self::parse(direction, lexopt::Parser::from_env())?;
+        if args.database_url.is_none() {
+            args.database_url = database_url_from_env()?;
+        }
+        Ok(args)
     }
 
     /// Parses the given arguments (without the program name).
@@ -336,6 +341,18 @@ pub fn help(direction: Direction) -> String {
          real vendor; the HR side is always the local file in the data directory.\n",
         default_data_dir().display()
     )
+}
+
+/// `HRIS_SYNC_DATABASE_URL`, when set and not empty.
+fn database_url_from_env() -> Result<Option<String>, Failure> {
+    let name = hris_sync_store_postgres::DATABASE_URL_ENV;
+    match std::env::var(name) {
+        Ok(url) if !url.trim().is_empty() => Ok(Some(url.trim().to_owned())),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(Failure::usage(format!("{name} is not valid UTF-8")))
+        }
+    }
 }
 
 fn usage(error: lexopt::Error) -> Failure {

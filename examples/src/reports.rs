@@ -38,15 +38,13 @@ pub async fn open(args: &Args) -> Result<(Arc<dyn ReportStore>, String), Failure
     }
 }
 
-/// The PostgreSQL settings from `--database-url` or the environment; `None` for SQLite.
+/// The PostgreSQL settings of `--database-url` (or the environment variable, which
+/// [`Args::from_env`] read into it); `None` for SQLite.
 fn postgres_settings(args: &Args) -> Result<Option<PostgresSettings>, Failure> {
-    let settings = match &args.database_url {
-        Some(url) => Some(PostgresSettings::from_url(url)),
-        None => PostgresSettings::from_env().transpose(),
-    };
-    settings
+    args.database_url
+        .as_deref()
+        .map(|url| PostgresSettings::from_url(url).and_then(|s| s.with_schema(SCHEMA)))
         .transpose()
-        .and_then(|settings| settings.map(|s| s.with_schema(SCHEMA)).transpose())
         .map_err(|error| Failure::usage(format!("--database-url: {error}")))
 }
 
