@@ -2,6 +2,7 @@
 
 mod error;
 mod housekeeping;
+mod reads;
 mod report_store;
 mod schema;
 mod settings;

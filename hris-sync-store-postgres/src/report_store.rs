@@ -1,4 +1,5 @@
-//! The [`ReportStore`] contract, in SQL. Retention and recovery are in `housekeeping.rs`.
+//! The [`ReportStore`] contract, in SQL: the writes. The reads are in `reads.rs`, retention
+//! and recovery in `housekeeping.rs`.
 
 use std::collections::BTreeMap;
 
@@ -14,9 +15,8 @@ use hris_sync_core::{
 };
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{Json, ToSql, Type};
-use tokio_postgres::IsolationLevel;
 
-use crate::error::{column, db_error, optional_column};
+use crate::error::db_error;
 use crate::store::{missing_entry, sql_index, stored_summary, Header, PostgresReportStore};
 
 #[async_trait]
@@ -286,62 +286,7 @@ impl ReportStore for PostgresReportStore {
     }
 
     async fn load(&self, id: ReportId) -> Result<Option<SyncReport>, StoreError> {
-        let context = "loading a report";
-        let fail = |error| db_error(context, error);
-        let mut client = self.client(context).await?;
-        // One snapshot: the header and the entries as of the same moment.
-        let transaction = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(fail)?;
-        let Some(header) = transaction
-            .query_opt(
-                "SELECT summary, masters, placement FROM reports WHERE id = $1",
-                &[&id.as_uuid()],
-            )
-            .await
-            .map_err(fail)?
-        else {
-            return Ok(None);
-        };
-        let summary: ReportSummary = column(&header, 0, id, "summary")?;
-        let masters = column(&header, 1, id, "master lists")?;
-        let placement = optional_column(&header, 2, id, "placement")?;
-        let rows = transaction
-            .query(
-                "SELECT idx, entry, outcome, intent FROM entries WHERE report_id = $1 \
-                 ORDER BY idx",
-                &[&id.as_uuid()],
-            )
-            .await
-            .map_err(fail)?;
-        let mut entries = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let index: i32 = row.get(0);
-            if usize::try_from(index).ok() != Some(entries.len()) {
-                return Err(StoreError::Corrupt {
-                    message: format!(
-                        "report {id}: entry {} is missing (found entry {index})",
-                        entries.len()
-                    ),
-                    source: None,
-                });
-            }
-            let mut entry: ReportEntry = column(row, 1, id, "entry")?;
-            entry.outcome = optional_column(row, 2, id, "outcome")?;
-            entry.intent = optional_column(row, 3, id, "intent")?;
-            entries.push(entry);
-        }
-        transaction.commit().await.map_err(fail)?;
-        Ok(Some(SyncReport {
-            summary,
-            masters,
-            placement,
-            entries,
-        }))
+        crate::reads::load(self, id).await
     }
 
     async fn summary(&self, id: ReportId) -> Result<Option<ReportSummary>, StoreError> {
@@ -350,20 +295,7 @@ impl ReportStore for PostgresReportStore {
     }
 
     async fn list(&self, query: &ReportQuery) -> Result<Vec<ReportSummary>, StoreError> {
-        let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
-        let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
-        let client = self.client("listing reports").await?;
-        let rows = client
-            .query(
-                "SELECT id, summary FROM reports WHERE $3 OR status <> 'discarded' \
-                 ORDER BY created_secs DESC, created_nanos DESC, id DESC LIMIT $1 OFFSET $2",
-                &[&limit, &offset, &query.include_discarded],
-            )
-            .await
-            .map_err(|error| db_error("listing reports", error))?;
-        rows.iter()
-            .map(|row| column(row, 1, row.get::<_, uuid::Uuid>(0), "summary"))
-            .collect()
+        crate::reads::list(self, query).await
     }
 
     async fn abandon_expired(
