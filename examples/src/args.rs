@@ -24,6 +24,9 @@ pub enum Command {
     Abandon(ReportId),
     /// Ask the process applying a run to stop gracefully (`--stop REPORT`).
     Stop(ReportId),
+    /// Delete (or redact) the reports of ended runs started more than this many days ago
+    /// (`--purge-reports-older-than DAYS`).
+    Purge(u64),
 }
 
 impl Command {
@@ -34,6 +37,7 @@ impl Command {
             Command::Resume(_) => "--resume",
             Command::Abandon(_) => "--abandon",
             Command::Stop(_) => "--stop",
+            Command::Purge(_) => "--purge-reports-older-than",
         }
     }
 }
@@ -79,6 +83,12 @@ pub struct Args {
     pub lease: Option<Duration>,
     /// Delay every answer of the emulator by this much (`--latency-ms`), to watch a run.
     pub latency: Option<Duration>,
+    /// Keep the reports in this PostgreSQL database instead of the data directory's SQLite
+    /// file (`--database-url`; [`Args::from_env`] reads `HRIS_SYNC_DATABASE_URL` when the
+    /// flag is not given, [`Args::from_iter`] only the flag).
+    pub database_url: Option<String>,
+    /// Redact instead of delete (`--redact-reports`, with `--purge-reports-older-than`).
+    pub redact_reports: bool,
     /// Print the help and stop (`--help`).
     pub help: bool,
 }
@@ -97,7 +107,11 @@ impl Args {
     /// # Errors
     /// A usage [`Failure`] naming the flag at fault.
     pub fn from_env(direction: Direction) -> Result<Self, Failure> {
-        Self::parse(direction, lexopt::Parser::from_env())
+        let mut args = Self::parse(direction, lexopt::Parser::from_env())?;
+        if args.database_url.is_none() {
+            args.database_url = database_url_from_env()?;
+        }
+        Ok(args)
     }
 
     /// Parses the given arguments (without the program name).
@@ -134,6 +148,8 @@ impl Args {
             simulate_window: false,
             lease: None,
             latency: None,
+            database_url: None,
+            redact_reports: false,
             help: false,
         };
         // The run-shaping flags given, to refuse them next to a recovery command.
@@ -206,6 +222,14 @@ impl Args {
                     let id = parse_report("--stop", &value(&mut parser)?)?;
                     args.set_command(Command::Stop(id))?;
                 }
+                Long("database-url") => {
+                    args.database_url = Some(non_empty("--database-url", value(&mut parser)?)?);
+                }
+                Long("purge-reports-older-than") => {
+                    let days = parse_number("--purge-reports-older-than", &value(&mut parser)?)?;
+                    args.set_command(Command::Purge(days))?;
+                }
+                Long("redact-reports") => args.redact_reports = true,
                 Long("lease-secs") => {
                     let secs = parse_number("--lease-secs", &value(&mut parser)?)?;
                     if secs == 0 {
@@ -245,17 +269,30 @@ impl Args {
     /// Refuses flags that mean nothing to the recovery command given: a report carries its
     /// own base date, selection and creation values, and `--reset` would delete it.
     fn check_command(&self, shaping: &[&str]) -> Result<(), Failure> {
+        if self.redact_reports && !matches!(self.command, Command::Purge(_)) {
+            return Err(Failure::usage(
+                "--redact-reports goes with --purge-reports-older-than DAYS",
+            ));
+        }
         if self.command == Command::Run {
             return Ok(());
         }
         let command = self.command.flag();
+        if let (Command::Purge(_), Some(flag)) = (self.command, shaping.first()) {
+            return Err(Failure::usage(format!(
+                "{flag} does not go with {command}, which only purges old reports"
+            )));
+        }
         if let Some(flag) = shaping.first() {
             return Err(Failure::usage(format!(
                 "{flag} does not go with {command}: the report holds its base date, selection \
                  and creation values (and --reset would delete it)"
             )));
         }
-        if matches!(self.command, Command::Abandon(_) | Command::Stop(_)) {
+        if matches!(
+            self.command,
+            Command::Abandon(_) | Command::Stop(_) | Command::Purge(_)
+        ) {
             let flags = [
                 ("--lease-secs", self.lease.is_some()),
                 ("--latency-ms", self.latency.is_some()),
@@ -315,6 +352,15 @@ pub fn help(direction: Direction) -> String {
          --abandon REPORT        declare that the process applying REPORT has ended (killed,\n                          \
          crashed); refused while its lease is fresh\n  \
          --resume REPORT         continue an interrupted REPORT and print its report\n\n\
+         reports (see docs/operations.md, \"Choosing a store\" and \"Retention\"):\n  \
+         --database-url URL      keep the reports in PostgreSQL (postgres://user:pw@host/db,\n                          \
+         schema hris_sync_demo) instead of the data directory's SQLite\n                          \
+         file; default: HRIS_SYNC_DATABASE_URL when set\n  \
+         --purge-reports-older-than DAYS\n                          \
+         delete the reports of runs that ended and started more than\n                          \
+         DAYS ago (runs not ended are kept); nothing else is run\n  \
+         --redact-reports        with --purge-reports-older-than: keep those reports, without\n                          \
+         names, kana, dates or email addresses\n\n\
          With no credentials in the environment the example runs on the embedded emulator.\n\
          With KOT_TOKEN (KING OF TIME; KOT_BASE_URL optional), TOUCHONTIME_TOKEN and\n\
          TOUCHONTIME_BASE_URL, or KINKAKUJI_TOKEN and KINKAKUJI_BASE_URL set, it talks to the\n\
@@ -323,6 +369,18 @@ pub fn help(direction: Direction) -> String {
          when SMARTHR_TOKEN and SMARTHR_BASE_URL are set.\n",
         default_data_dir().display()
     )
+}
+
+/// `HRIS_SYNC_DATABASE_URL`, when set and not empty.
+fn database_url_from_env() -> Result<Option<String>, Failure> {
+    let name = hris_sync_store_postgres::DATABASE_URL_ENV;
+    match std::env::var(name) {
+        Ok(url) if !url.trim().is_empty() => Ok(Some(url.trim().to_owned())),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(Failure::usage(format!("{name} is not valid UTF-8")))
+        }
+    }
 }
 
 fn usage(error: lexopt::Error) -> Failure {
@@ -477,6 +535,44 @@ mod tests {
         assert!(args.business_names && args.dry_run && args.reset && args.simulate_window);
         assert!(args.acknowledge_mass_resignation && args.allow_mass_clearing);
         assert_eq!(args.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn reports_flags() {
+        let args = parse(
+            Direction::Import,
+            &[
+                "--database-url",
+                "postgres://hris@localhost/hr",
+                "--purge-reports-older-than=90",
+                "--redact-reports",
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            args.database_url.as_deref(),
+            Some("postgres://hris@localhost/hr")
+        );
+        assert_eq!(args.command, Command::Purge(90));
+        assert!(args.redact_reports);
+        for (refused, says) in [
+            (
+                &["--redact-reports"][..],
+                "goes with --purge-reports-older-than",
+            ),
+            (
+                &["--purge-reports-older-than", "9", "--kinds", "new"][..],
+                "only purges old reports",
+            ),
+            (
+                &["--purge-reports-older-than", "x"][..],
+                "not a whole number",
+            ),
+            (&["--database-url", " "][..], "--database-url"),
+        ] {
+            let error = parse(Direction::Export, refused).unwrap_err();
+            assert!(error.to_string().contains(says), "{refused:?}: {error}");
+        }
     }
 
     #[test]

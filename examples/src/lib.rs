@@ -17,6 +17,8 @@
 //! | [`state`] | the data directory: HR file, emulator state, report database |
 //! | [`durable`] | a side saved after every write it applies |
 //! | [`hr`] | the HR side: the local file or SmartHR (`--hr`) |
+
+//! | [`reports`] | where reports live (SQLite or PostgreSQL), and their retention |
 //! | [`vendor`] | the vendor: real API or emulator |
 //! | [`output`] | tables, the list, the report, progress |
 //! | [`walk`] | the steps of one run |
@@ -29,6 +31,7 @@ pub mod durable;
 pub mod error;
 pub mod hr;
 pub mod output;
+pub mod reports;
 pub mod state;
 pub mod vendor;
 pub mod walk;

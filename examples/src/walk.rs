@@ -11,15 +11,16 @@ use std::time::Duration;
 use hris_sync_core::store::ReportStore;
 use hris_sync_core::{
     Actor, ApplyHandle, ApplyRequest, ChangeKind, Direction, EmployeeCode, EmployeeSystem, Guards,
-    InMemorySystem, MasterKind, Placement, PlannedWrite, ReportId, ReportSummary, RunStatus,
-    Selection, SqliteReportStore, SyncEngine, SyncError, SyncOptions, SyncReport,
+    MasterKind, Placement, PlannedWrite, ReportId, ReportSummary, RunStatus, Selection, SyncEngine,
+    SyncError, SyncOptions, SyncReport,
 };
 
 use crate::args::{Args, Command};
 use crate::error::Failure;
 use crate::hr::Hr;
 use crate::output::{self, Output};
-use crate::state::{self, DataDir, HR_NAME};
+use crate::reports;
+use crate::state::DataDir;
 use crate::vendor::Attendance;
 
 /// The administrator the demo acts as (SPEC R14).
@@ -37,6 +38,9 @@ pub async fn run(direction: Direction, args: Args) -> Result<(), Failure> {
     match args.command {
         Command::Abandon(id) => return abandon(&args, id).await,
         Command::Stop(id) => return stop(&args, id).await,
+        Command::Purge(days) => {
+            return reports::purge(&args, days, &Actor::administrator(ADMIN)).await
+        }
         Command::Run | Command::Resume(_) => {}
     }
     let data = DataDir::open(&args.data_dir, args.reset)?;
@@ -117,11 +121,11 @@ async fn walk(
             seeded(attendance.seeded)
         ));
     }
-    out.line(format!("  reports: {}", data.reports_path().display()));
+    let (store, reports_shown) = reports::open(args).await?;
+    out.line(format!("  reports: {reports_shown}"));
 
     // Both sides save themselves after every write they apply (crate::durable).
     let hr_side = hr.system(data);
-    let store = Arc::new(SqliteReportStore::open(data.reports_path())?);
     let mut options = SyncOptions::default().with_prefer_business_name(args.business_names);
     if args.allow_mass_clearing {
         options = options.with_guards(Guards::default().with_mass_clearing(None));
@@ -162,7 +166,7 @@ struct Context<'a> {
     /// Whether the HR side lives in this process (the file or the SmartHR emulator).
     hr_local: bool,
     engine: &'a SyncEngine,
-    store: Arc<SqliteReportStore>,
+    store: Arc<dyn ReportStore>,
     admin: &'a Actor,
 }
 
@@ -612,26 +616,6 @@ fn recovery_hint(run: &ReportSummary, now: chrono::DateTime<chrono::Utc>) -> Opt
     }
 }
 
-/// The engine of `--stop` and `--abandon`: the report database of the data directory and
-/// no system (neither command calls one, and neither may touch the sides' files, which the
-/// run they act on may be writing).
-fn recovery_engine(args: &Args) -> Result<(SyncEngine, std::path::PathBuf), Failure> {
-    let path = state::reports_path(&args.data_dir);
-    if !path.exists() {
-        return Err(Failure::run(format!(
-            "no reports in {} (check --data-dir)",
-            args.data_dir.display()
-        )));
-    }
-    let store = SqliteReportStore::open(&path)?;
-    let engine = SyncEngine::builder()
-        .with_hr(Arc::new(InMemorySystem::hr(HR_NAME)))
-        .with_attendance(Arc::new(InMemorySystem::attendance("(not connected)")))
-        .with_store(Arc::new(store))
-        .build()?;
-    Ok((engine, path))
-}
-
 /// How a recovery command names a run.
 fn title(summary: &ReportSummary) -> String {
     format!(
@@ -644,13 +628,13 @@ fn title(summary: &ReportSummary) -> String {
 async fn abandon(args: &Args, id: ReportId) -> Result<(), Failure> {
     let out = Output::stdout();
     let admin = Actor::administrator(ADMIN);
-    let (engine, path) = recovery_engine(args)?;
+    let (engine, shown) = reports::reports_only_engine(args).await?;
     let report = engine.report(id).await?;
     out.line(format!(
         "hris-sync: declare {} abandoned",
         title(&report.summary)
     ));
-    out.line(format!("  reports: {}", path.display()));
+    out.line(format!("  reports: {shown}"));
     let summary = match engine.mark_abandoned(id, &admin).await {
         Ok(summary) => summary,
         Err(SyncError::LeaseHeld {
@@ -700,10 +684,10 @@ async fn abandon(args: &Args, id: ReportId) -> Result<(), Failure> {
 async fn stop(args: &Args, id: ReportId) -> Result<(), Failure> {
     let out = Output::stdout();
     let admin = Actor::administrator(ADMIN);
-    let (engine, path) = recovery_engine(args)?;
+    let (engine, shown) = reports::reports_only_engine(args).await?;
     let report = engine.report(id).await?;
     out.line(format!("hris-sync: stop {}", title(&report.summary)));
-    out.line(format!("  reports: {}", path.display()));
+    out.line(format!("  reports: {shown}"));
     engine.stop(id, &admin).await.map_err(|error| match error {
         SyncError::WrongStatus { status, .. } => Failure::run(format!(
             "report {id} is {status}, not syncing: there is nothing to stop"

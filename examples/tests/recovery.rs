@@ -70,7 +70,10 @@ impl Example {
             .stdin(Stdio::null())
             .stdout(fs::File::create(&stdout).unwrap())
             .stderr(fs::File::create(&stderr).unwrap());
+        // The vendors' tokens (nothing leaves loopback), and the database URL: these tests
+        // read the reports from the data directory's SQLite file.
         for var in [
+            "HRIS_SYNC_DATABASE_URL",
             "KOT_TOKEN",
             "KOT_BASE_URL",
             "TOUCHONTIME_TOKEN",

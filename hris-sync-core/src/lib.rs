@@ -23,7 +23,7 @@ pub use actor::{Actor, Role};
 pub use clock::{japan, Clock, FixedClock, SystemClock};
 pub use compare::{ComparisonPolicy, Validation};
 pub use engine::{
-    ApplyHandle, ApplyRequest, PlannedWrite, Progress, ProgressFn, Selection, SyncEngine,
+    ApplyHandle, ApplyRequest, PlannedWrite, Progress, ProgressFn, Recovery, Selection, SyncEngine,
     SyncEngineBuilder, SyncOptions,
 };
 pub use error::{BoxError, ConnectorError, StoreError, SyncError};

@@ -467,6 +467,11 @@ impl ClaimToken {
     pub fn new() -> Self {
         Self(Uuid::now_v7())
     }
+
+    /// The token as a UUID (how a store outside this crate keeps it in a column).
+    pub fn as_uuid(&self) -> Uuid {
+        self.0
+    }
 }
 
 impl Default for ClaimToken {

@@ -927,6 +927,21 @@ impl<S: ReportStore> ReportStore for DiesOnRecord<S> {
     async fn list(&self, query: &ReportQuery) -> Result<Vec<ReportSummary>, StoreError> {
         self.inner.list(query).await
     }
+    async fn abandon_expired(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        by: &str,
+        limit: usize,
+    ) -> Result<Vec<ReportSummary>, StoreError> {
+        self.inner.abandon_expired(now, by, limit).await
+    }
+    async fn purge_older_than(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+        mode: hris_sync_core::store::PurgeMode,
+    ) -> Result<hris_sync_core::store::PurgeReport, StoreError> {
+        self.inner.purge_older_than(cutoff, mode).await
+    }
 }
 
 /// A system that behaves like `inner`, but whose `list_employees` first takes a permit from

@@ -138,8 +138,8 @@ fn r13_a_foreign_sqlite_database_is_corrupt() {
     assert!(!dir.path().join("other.db-wal").exists());
 }
 
-/// R13: a version-1 database (before write intents) is migrated on open and keeps its
-/// reports.
+/// R13: a version-1 database (before write intents and redaction) is migrated on open and
+/// keeps its reports.
 #[tokio::test]
 async fn r13_a_version_1_database_is_migrated_and_keeps_its_reports() {
     let dir = tempfile::tempdir().unwrap();
@@ -153,10 +153,13 @@ async fn r13_a_version_1_database_is_migrated_and_keeps_its_reports() {
             .await
             .unwrap();
     }
-    // Back to version 1's shape: no intent column.
+    // Back to version 1's shape: no intent column, no redacted column.
     let connection = rusqlite::Connection::open(&path).unwrap();
     connection
-        .execute_batch("ALTER TABLE entries DROP COLUMN intent; PRAGMA user_version = 1;")
+        .execute_batch(
+            "ALTER TABLE entries DROP COLUMN intent; ALTER TABLE reports DROP COLUMN redacted; \
+             PRAGMA user_version = 1;",
+        )
         .unwrap();
     drop(connection);
     let store = SqliteReportStore::open(&path).unwrap();
@@ -175,7 +178,7 @@ async fn r13_a_version_1_database_is_migrated_and_keeps_its_reports() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
 }
 
 /// Issue 10 item 9: an open that fails says the operating system's reason.
@@ -197,12 +200,12 @@ fn r13_a_newer_schema_version_is_corrupt() {
     drop(SqliteReportStore::open(&path).unwrap());
     rusqlite::Connection::open(&path)
         .unwrap()
-        .pragma_update(None, "user_version", 3)
+        .pragma_update(None, "user_version", 4)
         .unwrap();
     let error = SqliteReportStore::open(&path).unwrap_err();
     assert!(
         matches!(&error, StoreError::Corrupt { message, .. }
-            if message.contains("schema version 3") && message.contains("newer")),
+            if message.contains("schema version 4") && message.contains("newer")),
         "{error:?}"
     );
 }

@@ -10,11 +10,14 @@
 //!   → Completed | CompletedWithErrors | Interrupted (resume continues the Pending ones)
 //! stop(report id) → in-flight writes finish and are recorded, the rest stay Pending
 //! mark_abandoned(report id) → a run whose applier died (lease expired) becomes Interrupted
+//! recover_expired(resume) → every such run becomes Interrupted (and is resumed here)
 //! discard(report id) → a never-applied run is put aside (kept for audit)
+//! purge_reports_older_than(age, mode) → old final reports deleted or redacted
 //! ```
 //!
 //! The files: `fetch.rs` (start and the background fetch), `apply.rs` (preview, apply,
-//! resume, stop), `recovery.rs` (mark_abandoned, discard); the apply loop itself is the
+//! resume, stop), `recovery.rs` (mark_abandoned, recover_expired, discard), `retention.rs`
+//! (purge_reports_older_than); the apply loop itself is the
 //! crate's `applier` module.
 
 use std::collections::HashMap;
@@ -40,8 +43,10 @@ mod apply;
 mod fetch;
 mod inspect;
 mod recovery;
+mod retention;
 
 pub use apply::ApplyHandle;
+pub use recovery::Recovery;
 
 /// Settings of one connection (連携設定) that shape runs.
 #[derive(Clone, Debug, PartialEq)]

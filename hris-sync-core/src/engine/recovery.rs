@@ -1,11 +1,12 @@
-//! Recovery and housekeeping of runs: declaring a dead applier's run abandoned, and
-//! discarding a run that was never applied.
+//! Recovery and housekeeping of runs: declaring a dead applier's run abandoned (one run,
+//! or every expired one), and discarding a run that was never applied.
 
 use super::apply::claim_lost;
-use super::{lock, SyncEngine};
+use super::{lock, ApplyHandle, SyncEngine};
 use crate::actor::Actor;
 use crate::error::SyncError;
 use crate::report::{ReportId, ReportSummary, RunStatus};
+use crate::store;
 
 impl SyncEngine {
     /// Declares that the process working on a run has ended (a crash, a deploy, a power
@@ -37,8 +38,18 @@ impl SyncEngine {
         }
         let read = self.stored_summary(id).await?;
         let now = self.inner.clock.now();
-        let (status, work) = match read.status {
-            RunStatus::Fetching => (RunStatus::Failed, "fetching it".to_owned()),
+        let summary = match read.status {
+            RunStatus::Fetching => ReportSummary {
+                status: RunStatus::Failed,
+                failure: Some(format!(
+                    "declared abandoned by {}: the process fetching it ended",
+                    actor.id
+                )),
+                updated_at: now,
+                lease: None,
+                stop_requested: None,
+                ..read.clone()
+            },
             RunStatus::Syncing => match &read.lease {
                 Some(lease) if lease.is_fresh_at(now) => {
                     return Err(SyncError::LeaseHeld {
@@ -48,15 +59,7 @@ impl SyncEngine {
                         expires_in_secs: (lease.expires_at - now).num_seconds(),
                     })
                 }
-                Some(lease) => (
-                    RunStatus::Interrupted,
-                    format!(
-                        "applying it ({}, lease expired {} s ago)",
-                        lease.holder,
-                        (now - lease.expires_at).num_seconds()
-                    ),
-                ),
-                None => (RunStatus::Interrupted, "applying it".to_owned()),
+                _ => store::abandoned(&read, now, &actor.id),
             },
             status => {
                 return Err(SyncError::WrongStatus {
@@ -66,21 +69,57 @@ impl SyncEngine {
                 })
             }
         };
-        let mut summary = read.clone();
-        summary.status = status;
-        summary.failure = Some(format!(
-            "declared abandoned by {}: the process {work} ended",
-            actor.id
-        ));
-        summary.updated_at = now;
-        summary.lease = None;
-        summary.stop_requested = None;
         self.inner
             .store
             .transition(&read, &summary)
             .await
             .map_err(|error| claim_lost(error, "fetching or syncing"))?;
         Ok(summary)
+    }
+
+    /// Declares abandoned every Syncing run whose applier's lease has expired, in whichever
+    /// engine or process it was applied (contract point 12 of
+    /// [`ReportStore`](crate::store::ReportStore)): each becomes Interrupted, as
+    /// [`SyncEngine::mark_abandoned`] would make it. With `resume`, this engine then
+    /// resumes each run it declared abandoned (never a run an administrator stopped).
+    ///
+    /// What an application instance calls at start-up and then every lease or so: of
+    /// several instances doing it at once, each expired run is taken by exactly one. Runs
+    /// under a fresh lease are left alone, so a live applier is never disturbed.
+    ///
+    /// # Errors
+    /// [`SyncError::NotAdministrator`], store failures while declaring. A resume that is
+    /// refused (another engine claimed the run first, a maintenance window) is reported in
+    /// [`Recovery::not_resumed`], not as an error.
+    pub async fn recover_expired(
+        &self,
+        actor: &Actor,
+        resume: bool,
+    ) -> Result<Recovery, SyncError> {
+        Self::check_actor(actor)?;
+        let mut recovery = Recovery::default();
+        loop {
+            let now = self.inner.clock.now();
+            let batch = self
+                .inner
+                .store
+                .abandon_expired(now, &actor.id, RECOVERY_BATCH)
+                .await?;
+            let done = batch.len() < RECOVERY_BATCH;
+            recovery.abandoned.extend(batch);
+            if done {
+                break;
+            }
+        }
+        if resume {
+            for summary in &recovery.abandoned {
+                match self.begin_resume(summary.id, actor, None).await {
+                    Ok(handle) => recovery.resumed.push(handle),
+                    Err(error) => recovery.not_resumed.push((summary.id, error)),
+                }
+            }
+        }
+        Ok(recovery)
     }
 
     /// Puts aside a run that was never applied (a dry run, a refused selection): its status
@@ -120,4 +159,20 @@ impl SyncEngine {
             .await?
             .ok_or(SyncError::ReportNotFound(id))
     }
+}
+
+/// How many runs [`SyncEngine::recover_expired`] declares abandoned per store call.
+const RECOVERY_BATCH: usize = 100;
+
+/// What [`SyncEngine::recover_expired`] did.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct Recovery {
+    /// The runs declared abandoned (now Interrupted, as stored), earliest expired first.
+    pub abandoned: Vec<ReportSummary>,
+    /// The resumes this engine started (when asked to resume): wait on each for its end.
+    pub resumed: Vec<ApplyHandle>,
+    /// Runs declared abandoned that this engine did not resume, and why (another engine
+    /// claimed the run first, a maintenance window).
+    pub not_resumed: Vec<(ReportId, SyncError)>,
 }

@@ -1,13 +1,16 @@
 //! The in-memory report store: the reference implementation of [`ReportStore`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{check_claim, check_indices, check_syncing, ProgressBatch, ReportQuery, ReportStore};
+use super::{
+    check_claim, check_indices, check_syncing, is_abandonable, is_older_than, redact_entry,
+    ProgressBatch, PurgeMode, PurgeReport, ReportQuery, ReportStore,
+};
 use crate::error::StoreError;
 use crate::model::{MasterEntry, MasterKind, Placement};
 use crate::report::{
@@ -34,7 +37,14 @@ use crate::report::{
 /// ```
 #[derive(Default)]
 pub struct MemoryReportStore {
-    reports: Mutex<HashMap<ReportId, SyncReport>>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    reports: HashMap<ReportId, SyncReport>,
+    /// Reports redacted by a purge, so that a later purge does not count them again.
+    redacted: HashSet<ReportId>,
 }
 
 impl MemoryReportStore {
@@ -43,10 +53,31 @@ impl MemoryReportStore {
         Self::default()
     }
 
-    fn reports(&self) -> MutexGuard<'_, HashMap<ReportId, SyncReport>> {
+    fn state(&self) -> MutexGuard<'_, State> {
         // A panic while the lock was held cannot leave a report half-changed: every call
         // validates first and then mutates with operations that do not panic.
-        self.reports.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn reports(&self) -> ReportsGuard<'_> {
+        ReportsGuard(self.state())
+    }
+}
+
+/// The lock on the state, seen as the map of reports most calls need.
+struct ReportsGuard<'a>(MutexGuard<'a, State>);
+
+impl std::ops::Deref for ReportsGuard<'_> {
+    type Target = HashMap<ReportId, SyncReport>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0.reports
+    }
+}
+
+impl std::ops::DerefMut for ReportsGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0.reports
     }
 }
 
@@ -224,5 +255,70 @@ impl ReportStore for MemoryReportStore {
             .take(query.limit)
             .cloned()
             .collect())
+    }
+
+    async fn abandon_expired(
+        &self,
+        now: DateTime<Utc>,
+        by: &str,
+        limit: usize,
+    ) -> Result<Vec<ReportSummary>, StoreError> {
+        let mut reports = self.reports();
+        let mut expired: Vec<&mut SyncReport> = reports
+            .values_mut()
+            .filter(|report| is_abandonable(&report.summary, now))
+            .collect();
+        expired.sort_by_key(|report| {
+            let expires_at = report.summary.lease.as_ref().map(|lease| lease.expires_at);
+            (expires_at, report.summary.id)
+        });
+        Ok(expired
+            .into_iter()
+            .take(limit)
+            .map(|report| {
+                report.summary = super::abandoned(&report.summary, now, by);
+                report.summary.clone()
+            })
+            .collect())
+    }
+
+    async fn purge_older_than(
+        &self,
+        cutoff: DateTime<Utc>,
+        mode: PurgeMode,
+    ) -> Result<PurgeReport, StoreError> {
+        let mut state = self.state();
+        let State { reports, redacted } = &mut *state;
+        let old: Vec<ReportId> = reports
+            .values()
+            .filter(|report| is_older_than(&report.summary, cutoff))
+            .map(|report| report.summary.id)
+            .collect();
+        let (mut purged, mut kept) = (0, 0);
+        for id in old {
+            let Some(report) = reports.get_mut(&id) else {
+                continue;
+            };
+            if !report.summary.status.is_final() {
+                kept += 1;
+                continue;
+            }
+            match mode {
+                PurgeMode::Delete => {
+                    reports.remove(&id);
+                    redacted.remove(&id);
+                    purged += 1;
+                }
+                PurgeMode::Redact => {
+                    if redacted.insert(id) {
+                        for entry in &mut report.entries {
+                            *entry = redact_entry(entry);
+                        }
+                        purged += 1;
+                    }
+                }
+            }
+        }
+        Ok(PurgeReport::new(purged, kept))
     }
 }

@@ -1,6 +1,10 @@
 //! Report stores (SPEC R13): where sync reports live. [`MemoryReportStore`] for tests and
 //! short-lived processes; `SqliteReportStore` (feature `sqlite`, on by default) as the
-//! durable embedded default.
+//! durable embedded default; `PostgresReportStore` (crate `hris-sync-store-postgres`) for
+//! several application instances sharing runs.
+//!
+//! The functions below the trait ([`check_claim`], [`unchanged_since`], [`abandoned`] …)
+//! are the contract's rules written once, for every store, in this crate or outside it.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -10,10 +14,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 mod memory;
+mod retention;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
 pub use memory::MemoryReportStore;
+pub use retention::{is_older_than, redact_entry, PurgeMode, PurgeReport, REDACTED};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteReportStore;
 
@@ -126,9 +132,20 @@ impl ProgressBatch {
 ///     but the summary's `stop_requested`, and a later [`renew_lease`](Self::renew_lease)
 ///     returns it; [`renew_lease`](Self::renew_lease) changes nothing but the lease's
 ///     `renewed_at` and `expires_at`.
+/// 12. [`abandon_expired`](Self::abandon_expired) turns each Syncing run whose lease has
+///     expired at `now` (or that has none) into the summary [`abandoned`] makes of it, each
+///     in one atomic step with the same check as [`transition`](Self::transition): of
+///     several callers at once, each run is returned to exactly one. A run under a fresh
+///     lease, and a run in any other status, is left alone.
+/// 13. [`purge_older_than`](Self::purge_older_than) deletes, or redacts with
+///     [`redact_entry`], every report created before the cutoff whose status is final
+///     ([`RunStatus::is_final`]), and never changes any other report. Each report is purged
+///     in one atomic step; a report already redacted is not counted again. Redacted
+///     reports keep their summary, master lists and placement, and stay listed.
 ///
-/// Every store in this crate passes the same contract tests (`tests/store_contract.rs`);
-/// [`MemoryReportStore`] is the reference.
+/// Every store passes the same contract tests: the public suite
+/// `hris_sync_core::conformance::store` (feature `conformance`), run on each store with
+/// `report_store_contract!`. [`MemoryReportStore`] is the reference.
 #[async_trait]
 pub trait ReportStore: Send + Sync + fmt::Debug {
     /// Records a new run: its summary, no entries yet.
@@ -195,10 +212,28 @@ pub trait ReportStore: Send + Sync + fmt::Debug {
 
     /// The summaries the query asks for, newest first.
     async fn list(&self, query: &ReportQuery) -> Result<Vec<ReportSummary>, StoreError>;
+
+    /// Declares abandoned up to `limit` Syncing runs whose lease has expired at `now`
+    /// (contract point 12): each becomes [`abandoned`]`(run, now, by)`. Returns the new
+    /// summaries, the earliest expired lease first. A shared store lets concurrent callers
+    /// split the runs between them without waiting for each other.
+    async fn abandon_expired(
+        &self,
+        now: DateTime<Utc>,
+        by: &str,
+        limit: usize,
+    ) -> Result<Vec<ReportSummary>, StoreError>;
+
+    /// Deletes or redacts the final reports created before `cutoff` (contract point 13).
+    async fn purge_older_than(
+        &self,
+        cutoff: DateTime<Utc>,
+        mode: PurgeMode,
+    ) -> Result<PurgeReport, StoreError>;
 }
 
 /// The order of [`ReportStore::list`]: newest `created_at` first, then the higher id.
-pub(crate) fn newest_first(a: &ReportSummary, b: &ReportSummary) -> Ordering {
+pub fn newest_first(a: &ReportSummary, b: &ReportSummary) -> Ordering {
     (b.created_at, b.id).cmp(&(a.created_at, a.id))
 }
 
@@ -207,8 +242,9 @@ pub(crate) fn already_exists(id: ReportId) -> StoreError {
     StoreError::AlreadyExists(id)
 }
 
-/// Checks that every index addresses one of a report's `len` entries.
-pub(crate) fn check_indices(id: ReportId, len: usize, indices: &[usize]) -> Result<(), StoreError> {
+/// Checks that every index addresses one of a report's `len` entries (contract point 7):
+/// [`StoreError::NoSuchEntry`] names the first that does not.
+pub fn check_indices(id: ReportId, len: usize, indices: &[usize]) -> Result<(), StoreError> {
     match indices.iter().find(|&&index| index >= len) {
         Some(&index) => Err(StoreError::NoSuchEntry { id, index, len }),
         None => Ok(()),
@@ -216,15 +252,16 @@ pub(crate) fn check_indices(id: ReportId, len: usize, indices: &[usize]) -> Resu
 }
 
 /// Whether `stored` is still the summary a caller read as `from` (contract point 9).
-pub(crate) fn unchanged_since(from: &ReportSummary, stored: &ReportSummary) -> bool {
+pub fn unchanged_since(from: &ReportSummary, stored: &ReportSummary) -> bool {
     // The whole lease: a renewal since the read (a live applier) refuses the transition.
     stored.status == from.status
         && stored.updated_at == from.updated_at
         && stored.lease == from.lease
 }
 
-/// Checks that the caller still holds the claim on a stored run (contract point 10).
-pub(crate) fn check_claim(stored: &ReportSummary, claim: ClaimToken) -> Result<(), StoreError> {
+/// Checks that the caller still holds the claim on a stored run (contract point 10):
+/// [`StoreError::ClaimLost`] says what the store holds instead.
+pub fn check_claim(stored: &ReportSummary, claim: ClaimToken) -> Result<(), StoreError> {
     let held = stored.status == RunStatus::Syncing
         && stored
             .lease
@@ -243,7 +280,7 @@ pub(crate) fn check_claim(stored: &ReportSummary, claim: ClaimToken) -> Result<(
 }
 
 /// Checks that a run is Syncing, as [`ReportStore::request_stop`] needs.
-pub(crate) fn check_syncing(stored: &ReportSummary) -> Result<(), StoreError> {
+pub fn check_syncing(stored: &ReportSummary) -> Result<(), StoreError> {
     if stored.status == RunStatus::Syncing {
         Ok(())
     } else {
@@ -251,5 +288,41 @@ pub(crate) fn check_syncing(stored: &ReportSummary) -> Result<(), StoreError> {
             id: stored.id,
             status: stored.status,
         })
+    }
+}
+
+/// Whether a run may be declared abandoned at `now`: it is Syncing and its lease has
+/// expired (or it has none). A live applier renews its lease, so a fresh one means the run
+/// is still being applied somewhere.
+pub fn is_abandonable(summary: &ReportSummary, now: DateTime<Utc>) -> bool {
+    summary.status == RunStatus::Syncing
+        && summary
+            .lease
+            .as_ref()
+            .is_none_or(|lease| !lease.is_fresh_at(now))
+}
+
+/// The summary of a Syncing run declared abandoned by `by` at `now`: Interrupted (resume
+/// continues it), no lease, no stop request, and a failure that says who declared it and
+/// since when the lease had expired. What [`ReportStore::abandon_expired`] and
+/// `SyncEngine::mark_abandoned` write.
+pub fn abandoned(read: &ReportSummary, now: DateTime<Utc>, by: &str) -> ReportSummary {
+    let work = match &read.lease {
+        Some(lease) => format!(
+            "applying it ({}, lease expired {} s ago)",
+            lease.holder,
+            (now - lease.expires_at).num_seconds()
+        ),
+        None => "applying it".to_owned(),
+    };
+    ReportSummary {
+        status: RunStatus::Interrupted,
+        failure: Some(format!(
+            "declared abandoned by {by}: the process {work} ended"
+        )),
+        updated_at: now,
+        lease: None,
+        stop_requested: None,
+        ..read.clone()
     }
 }

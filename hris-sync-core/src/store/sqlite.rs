@@ -1,11 +1,12 @@
 //! The SQLite report store: the durable embedded default.
 //!
-//! # Schema (version 2, kept in `PRAGMA user_version`)
+//! # Schema (version 3, kept in `PRAGMA user_version`)
 //!
 //! - `reports`: one row per run — the id, the creation time as two integer columns (seconds
 //!   and nanoseconds, so the newest-first index sorts exactly like [`ReportSummary`]'s
 //!   `created_at`), the status, the summary as JSON, the master lists as JSON and the
-//!   placement as JSON. Index `reports_newest_first` serves [`ReportStore::list`].
+//!   placement as JSON, and whether a purge redacted it. Index `reports_newest_first`
+//!   serves [`ReportStore::list`] and the purge's search by age.
 //! - `entries`: one row per report entry, keyed by `(report_id, idx)` (a `WITHOUT ROWID`
 //!   table, so the key is the clustered index); the entry as JSON without its outcome, and
 //!   the outcome and the write intent as JSON in their own columns (`NULL` when not
@@ -13,8 +14,15 @@
 //!   single-row `UPDATE` found through the primary key: its cost does not grow with the
 //!   report's size (SPEC R13).
 //!
-//! Version 1 lacked `entries.intent`; opening such a file adds the column (one
-//! `ALTER TABLE`, in the same transaction as the version bump).
+//! Version 1 lacked `entries.intent`, version 2 `reports.redacted`; opening such a file adds
+//! the columns (one `ALTER TABLE` each, in the same transaction as the version bump).
+//!
+//! # Retention
+//!
+//! A purge ([`ReportStore::purge_older_than`]) turns on `secure_delete` for its transaction,
+//! so the removed personal values are overwritten in the file rather than left in free
+//! pages, and checkpoints the write-ahead log afterwards (`TRUNCATE`), so no copy of them
+//! stays in the `-wal` file either.
 //!
 //! # Durability
 //!
@@ -50,7 +58,9 @@ use rusqlite::{
     params, Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
 };
 
-use super::{check_indices, ProgressBatch, ReportQuery, ReportStore};
+use super::{check_indices, ProgressBatch, PurgeMode, PurgeReport, ReportQuery, ReportStore};
+
+mod housekeeping;
 use crate::error::StoreError;
 use crate::model::{MasterEntry, MasterKind, Placement};
 use crate::report::{
@@ -58,7 +68,7 @@ use crate::report::{
 };
 
 /// The schema version this build writes and reads (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// How long a call waits for another process holding the database's lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -71,7 +81,8 @@ CREATE TABLE reports (
     status        TEXT    NOT NULL,
     summary       TEXT    NOT NULL,
     masters       TEXT    NOT NULL DEFAULT '{}',
-    placement     TEXT
+    placement     TEXT,
+    redacted      INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE INDEX reports_newest_first ON reports (created_secs DESC, created_nanos DESC, id DESC);
 CREATE TABLE entries (
@@ -85,7 +96,13 @@ CREATE TABLE entries (
 ";
 
 /// Each step brings a database from the version before it to the version after.
-const MIGRATIONS: &[(i64, &str)] = &[(2, "ALTER TABLE entries ADD COLUMN intent TEXT;")];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (2, "ALTER TABLE entries ADD COLUMN intent TEXT;"),
+    (
+        3,
+        "ALTER TABLE reports ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0;",
+    ),
+];
 
 /// Keeps reports in an SQLite database file: the durable embedded default (SPEC R13).
 ///
@@ -955,6 +972,34 @@ impl ReportStore for SqliteReportStore {
                 decode(&id, "summary", &json)
             })
             .collect()
+        })
+        .await
+    }
+
+    async fn abandon_expired(
+        &self,
+        now: DateTime<Utc>,
+        by: &str,
+        limit: usize,
+    ) -> Result<Vec<ReportSummary>, StoreError> {
+        let by = by.to_owned();
+        self.run("abandon_expired", move |connection| {
+            housekeeping::abandon_expired(connection, now, &by, limit)
+        })
+        .await
+    }
+
+    async fn purge_older_than(
+        &self,
+        cutoff: DateTime<Utc>,
+        mode: PurgeMode,
+    ) -> Result<PurgeReport, StoreError> {
+        let cutoff = (
+            cutoff.timestamp(),
+            i64::from(cutoff.timestamp_subsec_nanos()),
+        );
+        self.run("purge_older_than", move |connection| {
+            housekeeping::purge(connection, cutoff, mode)
         })
         .await
     }

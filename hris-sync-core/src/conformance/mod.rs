@@ -1,5 +1,8 @@
-//! The conformance suite (feature `conformance`): checks that a system keeps the
-//! [`EmployeeSystem`] contract. Every connector runs it on itself — ours against their
+//! The conformance suites (feature `conformance`). This module checks that a system keeps
+//! the [`EmployeeSystem`] contract; [`store`] checks that a report store keeps the
+//! [`ReportStore`](crate::store::ReportStore) contract.
+//!
+//! Every connector runs the system suite on itself — ours against their
 //! emulators, a third-party one against whatever test instance it has.
 //!
 //! Each check panics with a message naming the contract point it found broken, so it reads
@@ -25,6 +28,8 @@
 //! one master entry of each placement kind, and holds no employee whose code starts with the
 //! context's prefix. The suite creates a handful of such employees (and cannot delete them:
 //! the trait has no delete).
+
+pub mod store;
 
 use chrono::{Days, Months, NaiveDate};
 
