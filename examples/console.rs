@@ -3,9 +3,12 @@
 //!
 //! ```text
 //! cargo run --example console [-- --port 8080] [--latency-ms 300] [--simulate-window]
+//!                                  [--database-url postgres://…]
 //! ```
 //!
-//! Prints the URL to open. Everything is in memory: stopping the process forgets it.
+//! Prints the URL to open. Everything is in memory, so stopping the process forgets it,
+//! except the reports with `--database-url` (or `HRIS_SYNC_DATABASE_URL`): they stay in
+//! that PostgreSQL database.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -23,6 +26,8 @@ OPTIONS:
   --latency-ms N      delay every emulator answer by N ms (watch progress, stop, resume)
   --simulate-window   keep the vendors' maintenance windows and pin the clock to 09:00
                       Japan time, inside one (the dashboard shows the notice)
+  --database-url URL  keep the reports in this PostgreSQL database (one schema per
+                      vendor); default: HRIS_SYNC_DATABASE_URL if set, else in memory
   -h, --help          this text
 ";
 
@@ -38,7 +43,12 @@ fn main() -> ExitCode {
 
 fn parse() -> Result<Option<(DemoOptions, u16)>, Failure> {
     use lexopt::prelude::*;
-    let mut options = DemoOptions::default();
+    let mut options = DemoOptions {
+        database_url: std::env::var("HRIS_SYNC_DATABASE_URL")
+            .ok()
+            .filter(|url| !url.is_empty()),
+        ..DemoOptions::default()
+    };
     let mut port = 0u16;
     let mut parser = lexopt::Parser::from_env();
     let number = |value: std::ffi::OsString, flag: &str| -> Result<u64, Failure> {
@@ -66,6 +76,13 @@ fn parse() -> Result<Option<(DemoOptions, u16)>, Failure> {
                     Duration::from_millis(number(value(&mut parser)?, "--latency-ms")?);
             }
             Long("simulate-window") => options.simulate_window = true,
+            Long("database-url") => {
+                let url = value(&mut parser)?;
+                let url = url
+                    .into_string()
+                    .map_err(|_| Failure::usage("--database-url: not valid UTF-8"))?;
+                options.database_url = Some(url);
+            }
             Short('h') | Long("help") => {
                 print!("{HELP}");
                 return Ok(None);
@@ -85,8 +102,13 @@ fn run(parsed: Option<(DemoOptions, u16)>) -> Result<(), Failure> {
         .enable_all()
         .build()
         .map_err(|error| Failure::run(format!("cannot start the async runtime: {error}")))?;
+    let reports = if options.database_url.is_some() {
+        "reports in PostgreSQL"
+    } else {
+        "reports in memory"
+    };
     runtime.block_on(serve(&options, port, |url| {
-        println!("hris-sync console for {DEMO_ADMIN} (demo data, in memory):");
+        println!("hris-sync console for {DEMO_ADMIN} (demo data in memory, {reports}):");
         println!("  {url}");
         println!("Stop with Ctrl-C.");
     }))

@@ -1,17 +1,20 @@
 //! The console demo: the administrator's screens ([`hris_sync_console`]) over one HR system
 //! and an emulator per vendor (KING OF TIME, Touch On Time, 勤革時), all in memory and on
-//! loopback, with one demo administrator. `cargo run --example console` serves it; the
-//! browser test drives the same setup.
+//! loopback, with one demo administrator; the reports in memory too, or in PostgreSQL with
+//! `--database-url`. `cargo run --example console` serves it; the browser test drives the
+//! same setup.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use connector_kingoftime::emulator::KotEmulator;
 use hris_sync_console::Console;
+use hris_sync_core::store::ReportStore;
 use hris_sync_core::{
     Actor, Clock, FixedClock, InMemorySystem, MaintenanceWindows, MemoryReportStore, SyncEngine,
     SystemClock,
 };
+use hris_sync_store_postgres::{PostgresReportStore, PostgresSettings};
 
 use crate::error::Failure;
 use crate::state::seeded_hr;
@@ -29,6 +32,24 @@ pub struct DemoOptions {
     /// inside the first one, to see the dashboard's notice. Otherwise the windows are off
     /// so the demo works at any hour.
     pub simulate_window: bool,
+    /// Keep the reports in this PostgreSQL database (one schema per vendor, so that each
+    /// connection's dashboard lists its own runs) instead of in memory.
+    pub database_url: Option<String>,
+}
+
+/// Where `vendor`'s connection keeps its reports: in memory, or in the schema
+/// `hris_sync_console_<vendor>` of `--database-url`'s database.
+async fn report_store(
+    options: &DemoOptions,
+    vendor: Vendor,
+) -> Result<Arc<dyn ReportStore>, Failure> {
+    let Some(url) = &options.database_url else {
+        return Ok(Arc::new(MemoryReportStore::new()));
+    };
+    let settings = PostgresSettings::from_url(url)
+        .and_then(|settings| settings.with_schema(format!("hris_sync_console_{}", vendor.slug())))
+        .map_err(|error| Failure::usage(format!("--database-url: {error}")))?;
+    Ok(Arc::new(PostgresReportStore::open(settings).await?))
 }
 
 /// One HR system, one emulator and one engine per vendor.
@@ -77,7 +98,7 @@ impl Demo {
             let engine = SyncEngine::builder()
                 .with_hr(Arc::new(hr.clone()))
                 .with_attendance(Arc::new(client))
-                .with_store(Arc::new(MemoryReportStore::new()))
+                .with_store(report_store(options, vendor).await?)
                 .with_clock(clock.clone())
                 .build()?;
             connections.push((vendor, Arc::new(emulator), engine));
