@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::write::Write;
 use crate::error::StoreError;
@@ -21,6 +22,8 @@ pub(super) struct Committed {
     pub(super) writes: Vec<Write>,
     /// The store's answer.
     pub(super) result: Result<(), StoreError>,
+    /// How long the commit took.
+    pub(super) took: Duration,
 }
 
 type Commit = Pin<Box<dyn Future<Output = Committed> + Send>>;
@@ -105,11 +108,13 @@ impl Committer {
         let (store, id, claim) = (self.store.clone(), self.id, self.claim);
         self.writes_in_flight = writes.len();
         self.in_flight = Some(Box::pin(async move {
+            let started = Instant::now();
             let result = store.record_progress(id, claim, &batch).await;
             Committed {
                 outcomes: batch.outcomes,
                 writes,
                 result,
+                took: started.elapsed(),
             }
         }));
     }

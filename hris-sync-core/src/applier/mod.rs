@@ -3,7 +3,7 @@
 //! after, while renewing the run's lease.
 //!
 //! The loop never waits on the disk while a write slot is free ([`commit`]): intents are
-//! recorded in background batches up to twice the concurrency ahead of the slots, so a slot
+//! recorded in background batches ahead of the slots ([`lookahead`]), so a slot
 //! that frees up takes a write whose intent is already durable, and outcomes are committed
 //! in the next batch while the writes go on. An intent recorded ahead whose write was never
 //! sent (the run stopped or crashed first) is harmless: resume re-reads the target and
@@ -21,11 +21,12 @@
 
 mod commit;
 mod lease;
+mod lookahead;
 mod write;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -33,6 +34,7 @@ use tracing::Instrument;
 
 use self::commit::{Committed, Committer};
 use self::lease::LeaseKeeper;
+use self::lookahead::Lookahead;
 use self::write::{CreateRules, Current, Decision, Job, Write, WriteResult};
 use crate::clock::Clock;
 use crate::compare::ComparisonPolicy;
@@ -128,13 +130,14 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
     let mut running: JoinSet<WriteResult> = JoinSet::new();
     // Which entry each running task works on, so a task that panicked leaves its entry
     // Pending (its intent is recorded: resume decides after a fresh read).
-    let mut running_index: HashMap<tokio::task::Id, usize> = HashMap::new();
+    // (It also notes when each write started, for the lookahead.)
+    let mut running_index: HashMap<tokio::task::Id, (usize, Instant)> = HashMap::new();
     let mut committer = Committer::new(store.clone(), id, claim);
     // Writes whose intents are durable, in order: a slot that frees up takes the next.
     let mut ready: VecDeque<Write> = VecDeque::new();
-    // Intents are recorded this many writes ahead of the slots, so a commit's fsync runs
-    // while writes are in flight rather than between them.
-    let ahead = concurrency.saturating_mul(2).max(1);
+    // Intents are recorded ahead of the slots, so a commit's fsync runs while writes are
+    // in flight rather than between them.
+    let mut ahead = Lookahead::new(concurrency);
     let mut stop: Option<String> = None;
     let mut store_error: Option<StoreError> = None;
     // After a failed commit, the next one waits for a write to finish (or for no write to
@@ -156,12 +159,12 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
             let span = tracing::debug_span!("apply_employee", index);
             let handle = running
                 .spawn(async move { write::send(write, &*target, &rules).await }.instrument(span));
-            running_index.insert(handle.id(), index);
+            running_index.insert(handle.id(), (index, Instant::now()));
         }
         // Decide the next entries, as far ahead as intents are recorded.
         while stop.is_none()
             && store_error.is_none()
-            && ready.len() + committer.writes_ahead() < ahead
+            && ready.len() + committer.writes_ahead() < ahead.writes()
             && committer.queued_outcomes() < MAX_BATCH
         {
             let Some(job) = jobs.next() else { break };
@@ -204,7 +207,9 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
                 for result in joined {
                     match result {
                         Ok((task, result)) => {
-                            running_index.remove(&task);
+                            if let Some((_, started)) = running_index.remove(&task) {
+                                ahead.write_took(started.elapsed());
+                            }
                             if let Some(reason) = result.stop {
                                 stop.get_or_insert(reason);
                             }
@@ -215,7 +220,7 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
                         Err(error) => {
                             let entry = running_index.remove(&error.id()).map_or_else(
                                 || "an entry".to_owned(),
-                                |index| format!("entry {index}"),
+                                |(index, _)| format!("entry {index}"),
                             );
                             tracing::error!(%entry, error = %error, "an apply task failed; stopping");
                             stop.get_or_insert_with(|| {
@@ -231,8 +236,10 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
                 outcomes,
                 writes,
                 result,
+                took,
             }) => match result {
                 Ok(()) => {
+                    ahead.commit_took(took);
                     // Durable now: the writes may go out, the outcomes may be reported.
                     ready.extend(writes);
                     for (_, outcome) in &outcomes {
