@@ -30,7 +30,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use connector_kingoftime::emulator::KotEmulator;
+use connector_kingoftime::emulator::{EmulatedEmployee, KotEmulator};
 use connector_kingoftime::{Brand, KotClientBuilder};
 use hris_sync_core::{
     Actor, Clock, Direction, InMemorySystem, Placement, ReportStore, RunStatus, SqliteReportStore,
@@ -99,11 +99,17 @@ fn serve(size: usize) {
         let emulator = KotEmulator::builder().start().await;
         emulator.add_division("1000", "本社");
         emulator.add_working_type("1", "正社員");
-        for n in data::shuffled(size + size / 10, SEED) {
-            if let Some(employee) = data::target_employee(n, size) {
-                emulator.add_employee(&employee, "1000", "1");
-            }
-        }
+        // One load with the keys given: adding one at a time searches the keys each time.
+        let seeded = data::shuffled(size + size / 10, SEED)
+            .into_iter()
+            .filter_map(|n| {
+                let employee = data::target_employee(n, size)?;
+                let mut stored = EmulatedEmployee::from_employee(&employee, "1000", "1");
+                stored.key = format!("key-{n:08x}");
+                Some(stored)
+            })
+            .collect::<Vec<_>>();
+        emulator.load(seeded).expect("the keys are unique");
         println!("{} {}", emulator.base_url(), emulator.token());
         std::io::stdout().flush().unwrap();
         // Serve until the measuring process closes our stdin.
