@@ -164,6 +164,8 @@ fn measure(size: usize) -> ExitCode {
         let client = KotClientBuilder::new(Brand::king_of_time())
             .with_token(token)
             .with_base_url(url)
+            // 1,000,000 employees are about 450 MB of JSON, above the default 256 MiB.
+            .with_max_response_bytes(1 << 30)
             .build()
             .unwrap();
         let store = Arc::new(SqliteReportStore::open(dir.join("reports.sqlite")).unwrap());
