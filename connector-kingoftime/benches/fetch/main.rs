@@ -20,6 +20,9 @@
 
 mod stages;
 
+#[path = "../../../hris-sync-core/benches/support/host.rs"]
+mod host;
+
 // Shared with the classification bench, which also uses `target`.
 #[allow(dead_code)]
 #[path = "../../../hris-sync-core/benches/classify/data.rs"]
@@ -53,12 +56,9 @@ fn main() -> ExitCode {
     if let Some(size) = size("FETCH_CHILD") {
         return measure(size);
     }
-    let sizes: Vec<usize> = std::env::var("FETCH_SIZES")
-        .ok()
-        .map(|s| s.split(',').filter_map(|s| s.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![10_000, 100_000, 1_000_000]);
+    let sizes = host::sizes("FETCH_SIZES");
     println!("fetch to AwaitingSync: KOT emulator over loopback HTTP → engine → SQLite file");
-    println!("load before: {}", loadavg());
+    println!("load before: {}", host::loadavg());
     println!(
         "{:>9} {:>4} {:>21} {:>21} {:>21} {:>21} {:>21} {:>12} {:>21} {:>9} {:>15}",
         "employees",
@@ -84,7 +84,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    println!("load after: {}", loadavg());
+    println!("load after: {}", host::loadavg());
     ExitCode::SUCCESS
 }
 
@@ -164,7 +164,7 @@ fn measure(size: usize) -> ExitCode {
         let client = KotClientBuilder::new(Brand::king_of_time())
             .with_token(token)
             .with_base_url(url)
-            // 1,000,000 employees are about 450 MB of JSON, above the default 256 MiB.
+            // 1,000,000 employees are more JSON than the default limit of 256 MiB.
             .with_max_response_bytes(1 << 30)
             .build()
             .unwrap();
@@ -249,7 +249,7 @@ fn measure(size: usize) -> ExitCode {
             ms(non_download.1),
             non_download.1.as_secs_f64() / classify.1.as_secs_f64()
         ),
-        peak_rss_kb().unwrap_or(0) / 1024,
+        host::peak_rss_kb().unwrap_or(0) / 1024,
         ms(pick(|r| r.load).1),
     );
     ExitCode::SUCCESS
@@ -264,21 +264,6 @@ struct Row {
     save: Duration,
     /// Reading the whole report back afterwards (not part of the total).
     load: Duration,
-}
-
-/// The process's peak resident set size in kB (VmHWM).
-fn peak_rss_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|load| load.trim().to_owned())
-        .unwrap_or_else(|_| "unknown".into())
 }
 
 fn ms(duration: Duration) -> String {

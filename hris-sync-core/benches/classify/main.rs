@@ -14,12 +14,15 @@
 //! equal classification's, or the bench fails. The last lines compare the figures with the
 //! P1 goals. `P1_SIZES=100000 P1_RUNS=1` limits the sizes and runs; for a profile of
 //! classification alone, run one child: `P1_CHILD=100000 P1_PROFILE=1 perf record …`.
+//! `P1_ORDERED=1` keeps the target in the source's order, for comparison.
 
 // The counting allocator is the one unsafe item in the workspace: a global allocator
 // cannot be written without it. It only forwards to the system allocator.
 #![allow(unsafe_code)]
 
 mod data;
+#[path = "../support/host.rs"]
+mod host;
 mod naive;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -67,17 +70,9 @@ fn main() -> ExitCode {
 }
 
 fn parent() -> ExitCode {
-    let sizes: Vec<usize> = std::env::var("P1_SIZES")
-        .ok()
-        .map(|sizes| {
-            sizes
-                .split(',')
-                .filter_map(|s| s.trim().parse().ok())
-                .collect()
-        })
-        .unwrap_or_else(|| vec![10_000, 100_000, 1_000_000]);
+    let sizes = host::sizes("P1_SIZES");
     println!("P1 classification, target in random order (one core; release)");
-    println!("load before: {}", loadavg());
+    println!("load before: {}", host::loadavg());
     println!(
         "{:>9} {:>4} {:>10} {:>10} {:>9} {:>10} {:>6} {:>9} {:>6} {:>9} {:>9}",
         "employees",
@@ -119,7 +114,7 @@ fn parent() -> ExitCode {
             }
         }
     }
-    println!("load after: {}", loadavg());
+    println!("load after: {}", host::loadavg());
     goals(&rows);
     ExitCode::SUCCESS
 }
@@ -184,7 +179,7 @@ fn child(size: usize) -> ExitCode {
         drop(black_box(entries));
         took
     });
-    let peak_rss = peak_rss_kb().unwrap_or(0);
+    let peak_rss = host::peak_rss_kb().unwrap_or(0);
     let source = data::source(size);
     if std::env::var("P1_PROFILE").is_ok() {
         println!("classify median {}", ms(times[runs / 2]));
@@ -248,21 +243,6 @@ fn measure(runs: usize, mut run: impl FnMut() -> Duration) -> Vec<Duration> {
 
 fn kinds_of(entries: &[ReportEntry]) -> Vec<ChangeKind> {
     entries.iter().map(|entry| entry.kind).collect()
-}
-
-/// The process's peak resident set size in kB, as Linux reports it (VmHWM).
-fn peak_rss_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|load| load.trim().to_owned())
-        .unwrap_or_else(|_| "unknown".into())
 }
 
 fn ms(duration: Duration) -> String {
