@@ -177,8 +177,8 @@ pub fn classify(
     let mut entries = Vec::with_capacity(source.len());
     for (at, (employee, found)) in source.into_iter().zip(&matches).enumerate() {
         if at % ahead::BLOCK == 0 {
-            ahead::touch_records(ahead(at + 2 * ahead::BLOCK));
-            ahead::touch_texts(ahead(at + ahead::BLOCK));
+            ahead::touch_records(ahead(at + 4 * ahead::BLOCK));
+            ahead::touch_texts(ahead(at + 2 * ahead::BLOCK));
         }
         let mut matched = found.target;
         if found.unconfirmed

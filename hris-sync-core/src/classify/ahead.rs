@@ -3,8 +3,9 @@
 //! Read one at a time, each costs a full memory round trip. Instead, a block of the coming
 //! records is touched at once — one small read per cache line that comparison will need —
 //! so their misses overlap, and comparison then finds the lines cached. Two stages: the
-//! records themselves two blocks ahead, then the texts they point to one block ahead (their
-//! addresses are known only once the record is cached).
+//! records themselves four blocks ahead, then the texts they point to two blocks ahead
+//! (their addresses are known only once the record is cached). The distances are measured:
+//! at two and one blocks every size was slower (100,000: 152–175 ms against 127–131 ms).
 
 use std::hint::black_box;
 
