@@ -301,10 +301,11 @@ impl Rng {
 
 /// Source and target lists with every kind of entry: new, changed, unchanged, codes with
 /// blanks and full-width digits, duplicates on either side, invalid codes and dates.
-fn mixed_lists() -> (Vec<Employee>, Vec<EmployeeRecord>) {
+/// `count` employees before the odd ones.
+fn mixed_lists(count: usize) -> (Vec<Employee>, Vec<EmployeeRecord>) {
     let mut source = Vec::new();
     let mut target = Vec::new();
-    for n in 0..40 {
+    for n in 0..count {
         let code = format!("{:04}", 2000 + n);
         let mut employee = person(&code);
         match n % 8 {
@@ -335,7 +336,19 @@ fn mixed_lists() -> (Vec<Employee>, Vec<EmployeeRecord>) {
 
 #[test]
 fn r5_classification_does_not_depend_on_the_order_of_either_list() {
-    let (source, target) = mixed_lists();
+    same_classification_in_any_order(40, 64);
+}
+
+/// Lists long enough to span many of classification's read-ahead blocks and hash buckets.
+#[test]
+fn r5_long_lists_classify_the_same_in_any_order() {
+    same_classification_in_any_order(3_000, 6);
+}
+
+/// Classifies `mixed_lists(count)` as given and in `rounds` random orders of both lists
+/// (fixed seed): every source employee's entry must be the same.
+fn same_classification_in_any_order(count: usize, rounds: usize) {
+    let (source, target) = mixed_lists(count);
     let expected = run(source.clone(), &target);
     let kinds = |kind| expected.iter().filter(|entry| entry.kind == kind).count();
     assert!(
@@ -350,7 +363,7 @@ fn r5_classification_does_not_depend_on_the_order_of_either_list() {
         "the data covers every kind"
     );
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    for _ in 0..64 {
+    for _ in 0..rounds {
         let mut order: Vec<usize> = (0..source.len()).collect();
         rng.shuffle(&mut order);
         let mut shuffled_target = target.clone();

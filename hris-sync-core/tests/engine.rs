@@ -777,7 +777,7 @@ async fn r13_a_run_whose_process_died_mid_apply_resumes_from_its_durable_report(
         .unwrap()
         .summary
         .id;
-    // The process "dies" between the third create and its record: the store panics.
+    // The process "dies" recording its third batch of outcomes: the store panics.
     let request =
         ApplyRequest::new(Selection::new_and_changed()).with_placement(export_placement());
     let crashed = tokio::spawn(async move { first.apply(id, request, &admin()).await });
@@ -791,9 +791,12 @@ async fn r13_a_run_whose_process_died_mid_apply_resumes_from_its_durable_report(
     assert_eq!(report.summary.status, RunStatus::Syncing);
     let recorded = report.outcome_counts();
     assert_eq!(recorded.selected(), 8);
-    assert_eq!(
-        recorded.created, 2,
-        "the third create was sent but never recorded"
+    // Outcomes are committed in batches while the writes go on, so how many made it before
+    // the crash depends on timing; the batch that died held at least one sent create.
+    assert!(
+        recorded.created >= 2 && recorded.created < attendance.calls(Operation::Create),
+        "a create was sent but never recorded: {recorded:?}, {} sent",
+        attendance.calls(Operation::Create)
     );
 
     // Resume takes only an Interrupted run: the operator declares the old process gone.

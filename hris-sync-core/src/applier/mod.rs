@@ -1,6 +1,13 @@
-//! The apply loop (SPEC R10–R13, S5): sends the writes of the Pending entries with bounded
-//! concurrency, recording each write's intent before it goes out and its outcome after,
-//! while renewing the run's lease.
+//! The apply loop (SPEC R10–R13, S5, P3): sends the writes of the Pending entries with
+//! bounded concurrency, recording each write's intent before it goes out and its outcome
+//! after, while renewing the run's lease.
+//!
+//! The loop never waits on the disk while a write slot is free ([`commit`]): intents are
+//! recorded in background batches ahead of the slots ([`lookahead`]), so a slot
+//! that frees up takes a write whose intent is already durable, and outcomes are committed
+//! in the next batch while the writes go on. An intent recorded ahead whose write was never
+//! sent (the run stopped or crashed first) is harmless: resume re-reads the target and
+//! sends the write again, exactly as after a crash between an intent and its write.
 //!
 //! Rules that keep the target free of duplicates and every outcome true:
 //! - the target is re-read once before any write, so a New employee that appeared since
@@ -12,18 +19,22 @@
 //! - every record is conditional on the run's claim: an applier whose lease was taken over
 //!   is refused and stops sending.
 
+mod commit;
 mod lease;
+mod lookahead;
 mod write;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
+use self::commit::{Committed, Committer};
 use self::lease::LeaseKeeper;
+use self::lookahead::Lookahead;
 use self::write::{CreateRules, Current, Decision, Job, Write, WriteResult};
 use crate::clock::Clock;
 use crate::compare::ComparisonPolicy;
@@ -32,7 +43,7 @@ use crate::error::{StoreError, SyncError};
 use crate::model::{EmployeeRecord, RecordId};
 use crate::report::{ChangeKind, ClaimToken, Outcome, RunStatus, SyncReport};
 use crate::retry::RetryPolicy;
-use crate::store::{ProgressBatch, ReportStore};
+use crate::store::ReportStore;
 use crate::system::{EmployeeSystem, ListOptions, Unclearable};
 
 /// The most outcomes decided without a write (Unchanged, already done) recorded in one
@@ -52,6 +63,14 @@ pub(crate) struct ApplyContext {
     pub(crate) claim: ClaimToken,
     pub(crate) stop: watch::Receiver<Option<String>>,
     pub(crate) progress: Option<ProgressFn>,
+}
+
+/// What the apply loop waited for.
+enum Event {
+    /// Writes finished (`None`: none was running).
+    Joined(Option<Result<(tokio::task::Id, WriteResult), tokio::task::JoinError>>),
+    /// The commit in flight returned.
+    Committed(Committed),
 }
 
 /// How an apply ended.
@@ -111,45 +130,119 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
     let mut running: JoinSet<WriteResult> = JoinSet::new();
     // Which entry each running task works on, so a task that panicked leaves its entry
     // Pending (its intent is recorded: resume decides after a fresh read).
-    let mut running_index: HashMap<tokio::task::Id, usize> = HashMap::new();
-    let mut finished: Vec<(usize, Outcome)> = Vec::new();
+    // (It also notes when each write started, for the lookahead.)
+    let mut running_index: HashMap<tokio::task::Id, (usize, Instant)> = HashMap::new();
+    let mut committer = Committer::new(store.clone(), id, claim);
+    // Writes whose intents are durable, in order: a slot that frees up takes the next.
+    let mut ready: VecDeque<Write> = VecDeque::new();
+    // Intents are recorded ahead of the slots, so a commit's fsync runs while writes are
+    // in flight rather than between them.
+    let mut ahead = Lookahead::new(concurrency);
     let mut stop: Option<String> = None;
     let mut store_error: Option<StoreError> = None;
+    // After a failed commit, the next one waits for a write to finish (or for no write to
+    // be left), so a failing store is not hammered.
+    let mut hold_commit = false;
     let mut pending_left = 0_usize;
     loop {
         if let Some(by) = lease.stop_requested() {
             stop.get_or_insert_with(|| format!("stopped by {by}; resume continues the rest"));
         }
-        // Decide the next entries while write slots are free.
-        let mut batch = ProgressBatch {
-            intents: Vec::new(),
-            outcomes: std::mem::take(&mut finished),
-        };
-        let mut to_send: Vec<Write> = Vec::new();
+        // Send: every free slot takes a write whose intent is durable.
+        while stop.is_none() && running.len() < concurrency {
+            let Some(write) = ready.pop_front() else {
+                break;
+            };
+            let target = target.clone();
+            let rules = rules.clone();
+            let index = write.index;
+            let span = tracing::debug_span!("apply_employee", index);
+            let handle = running
+                .spawn(async move { write::send(write, &*target, &rules).await }.instrument(span));
+            running_index.insert(handle.id(), (index, Instant::now()));
+        }
+        // Decide the next entries, as far ahead as intents are recorded.
         while stop.is_none()
             && store_error.is_none()
-            && running.len() + to_send.len() < concurrency
-            && batch.outcomes.len() < MAX_BATCH
+            && ready.len() + committer.writes_ahead() < ahead.writes()
+            && committer.queued_outcomes() < MAX_BATCH
         {
             let Some(job) = jobs.next() else { break };
             let index = job.index;
             match write::decide(job, &policy) {
-                Decision::Done(outcome) => batch.outcomes.push((index, outcome)),
-                Decision::Send(write) => {
-                    batch.intents.push((index, write.intent.clone()));
-                    to_send.push(write);
-                }
+                Decision::Done(outcome) => committer.outcome(index, outcome),
+                Decision::Send(write) => committer.write(write),
             }
         }
-        // Durable first: an intent before its write goes out, an outcome before progress
-        // reports it.
-        if !batch.is_empty() {
-            match lease
-                .keep_while(store.record_progress(id, claim, &batch))
-                .await?
-            {
+        if stop.is_some() {
+            committer.discard_writes();
+        }
+        if !hold_commit || running.is_empty() {
+            committer.start();
+        }
+        if running.is_empty() && !committer.is_busy() {
+            // Nothing in flight and nothing more may start: the queue is empty (else a
+            // commit would have started), and either the jobs are done or the run stops.
+            break;
+        }
+        // Wait for a write or the commit to finish (renewing the lease meanwhile).
+        let event = lease
+            .keep_while(async {
+                tokio::select! {
+                    joined = running.join_next_with_id(), if !running.is_empty() => {
+                        Event::Joined(joined)
+                    }
+                    committed = committer.finished() => Event::Committed(committed),
+                }
+            })
+            .await?;
+        match event {
+            Event::Joined(None) => {}
+            Event::Joined(Some(first)) => {
+                hold_commit = false;
+                let mut joined = vec![first];
+                while let Some(more) = running.try_join_next_with_id() {
+                    joined.push(more);
+                }
+                for result in joined {
+                    match result {
+                        Ok((task, result)) => {
+                            if let Some((_, started)) = running_index.remove(&task) {
+                                ahead.write_took(started.elapsed());
+                            }
+                            if let Some(reason) = result.stop {
+                                stop.get_or_insert(reason);
+                            }
+                            if let Some(outcome) = result.outcome {
+                                committer.outcome(result.index, outcome);
+                            }
+                        }
+                        Err(error) => {
+                            let entry = running_index.remove(&error.id()).map_or_else(
+                                || "an entry".to_owned(),
+                                |(index, _)| format!("entry {index}"),
+                            );
+                            tracing::error!(%entry, error = %error, "an apply task failed; stopping");
+                            stop.get_or_insert_with(|| {
+                                format!(
+                                    "the write of {entry} ended abnormally ({error}); resume re-reads it"
+                                )
+                            });
+                        }
+                    }
+                }
+            }
+            Event::Committed(Committed {
+                outcomes,
+                writes,
+                result,
+                took,
+            }) => match result {
                 Ok(()) => {
-                    for (_, outcome) in &batch.outcomes {
+                    ahead.commit_took(took);
+                    // Durable now: the writes may go out, the outcomes may be reported.
+                    ready.extend(writes);
+                    for (_, outcome) in &outcomes {
                         tally.record(outcome);
                         if let Some(progress) = &progress {
                             progress(Progress {
@@ -166,67 +259,20 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
                     return Err(error.into());
                 }
                 Err(error) => {
-                    // Nothing of this batch was recorded: its writes are not sent, its
-                    // outcomes are tried again with the next batch.
+                    // Nothing of this batch was recorded: its writes are not sent (their
+                    // entries stay Pending), its outcomes are tried again with the next batch.
                     tracing::error!(error = %error, "could not record progress; stopping");
                     stop.get_or_insert_with(|| format!("recording outcomes failed: {error}"));
-                    finished = batch.outcomes;
-                    to_send.clear();
+                    drop(writes);
+                    committer.retry(outcomes);
+                    hold_commit = true;
                     if store_error.replace(error).is_some() && running.is_empty() {
                         // The store refused twice and nothing is in flight: give up.
-                        pending_left = finished.len();
+                        pending_left = committer.queued_outcomes();
                         break;
                     }
                 }
-            }
-        }
-        for write in to_send {
-            let target = target.clone();
-            let rules = rules.clone();
-            let index = write.index;
-            let span = tracing::debug_span!("apply_employee", index);
-            let handle = running
-                .spawn(async move { write::send(write, &*target, &rules).await }.instrument(span));
-            running_index.insert(handle.id(), index);
-        }
-        if running.is_empty() {
-            if finished.is_empty() && (stop.is_some() || jobs.len() == 0) {
-                break;
-            }
-            continue;
-        }
-        // Wait for a write to finish (renewing the lease meanwhile), then take every write
-        // that finished with it.
-        let Some(first) = lease.keep_while(running.join_next_with_id()).await? else {
-            continue;
-        };
-        let mut joined = vec![first];
-        while let Some(more) = running.try_join_next_with_id() {
-            joined.push(more);
-        }
-        for result in joined {
-            match result {
-                Ok((task, result)) => {
-                    running_index.remove(&task);
-                    if let Some(reason) = result.stop {
-                        stop.get_or_insert(reason);
-                    }
-                    if let Some(outcome) = result.outcome {
-                        finished.push((result.index, outcome));
-                    }
-                }
-                Err(error) => {
-                    let entry = running_index
-                        .remove(&error.id())
-                        .map_or_else(|| "an entry".to_owned(), |index| format!("entry {index}"));
-                    tracing::error!(%entry, error = %error, "an apply task failed; stopping");
-                    stop.get_or_insert_with(|| {
-                        format!(
-                            "the write of {entry} ended abnormally ({error}); resume re-reads it"
-                        )
-                    });
-                }
-            }
+            },
         }
     }
     if let Some(error) = store_error {

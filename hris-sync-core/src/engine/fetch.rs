@@ -152,10 +152,17 @@ impl SyncEngine {
                     tracing::warn!(warning = %warning, "a guard against mass damage fired");
                 }
                 summary.warnings = warnings;
-                self.inner
+                let saving = std::time::Instant::now();
+                let saved = self
+                    .inner
                     .store
                     .save_plan(&summary, &masters, &entries)
-                    .await
+                    .await;
+                tracing::debug!(
+                    save_plan_us = saving.elapsed().as_micros() as u64,
+                    "fetch stages timed"
+                );
+                saved
             }
             Err(error) => {
                 // A vendor's text may quote personal data: it goes to the report, and to the
@@ -212,8 +219,10 @@ impl SyncEngine {
             }
             Ok::<_, SyncError>(masters)
         };
+        let listing = std::time::Instant::now();
         let (source_records, target_records, masters) =
             tokio::try_join!(source_list, target_list, masters)?;
+        let listed = listing.elapsed();
 
         let prefer_business_name =
             summary.direction == Direction::Export && self.prefer_business_name();
@@ -229,6 +238,8 @@ impl SyncEngine {
         // Classifying 100,000 employees takes a noticeable fraction of a second of CPU:
         // off the async workers, so an embedding server keeps answering meanwhile.
         let (entries, warnings) = tokio::task::spawn_blocking(move || {
+            // Where a fetch spends its time, for an operator (debug level, counts only).
+            let started = std::time::Instant::now();
             let enrolled: Vec<_> = source_records
                 .into_iter()
                 .map(|record| record.employee)
@@ -253,10 +264,21 @@ impl SyncEngine {
             for (id, blocked) in guards::blocked_clears(&target_records, &held_back) {
                 cannot_clear.entry(id).or_default().push(blocked);
             }
+            let prepared = started.elapsed();
+            let enrolled_count = enrolled.len();
+            let started = std::time::Instant::now();
             let entries = classify(
                 enrolled,
                 &target_records,
                 &ClassifyRules::new(&info, &policy, today).with_cannot_clear(&cannot_clear),
+            );
+            tracing::debug!(
+                lists_us = listed.as_micros() as u64,
+                enrolled = enrolled_count,
+                target_records = target_records.len(),
+                enrolment_and_prepare_us = prepared.as_micros() as u64,
+                classify_us = started.elapsed().as_micros() as u64,
+                "fetch stages timed"
             );
             warnings.extend(guards.after_classify(&entries, &target_records, &policy, base_date));
             (entries, warnings)

@@ -9,7 +9,9 @@
 //! ```
 //!
 //! Options (after `--`): `--writes N` (default 2000), `--latency-ms L` (default 20),
-//! `--rate R` requests per second for the rate-limited row (default 50).
+//! `--rate R` requests per second for the rate-limited row (default 50), `--fsync-load`
+//! (a concurrent fsync load on the SQLite file's disk during the SQLite rows; see
+//! `fsync_load.rs`), `--sqlite-only` (the baseline and the SQLite rows only).
 //!
 //! Each row starts a fresh emulator seeded with N/2 employees whose last name differs from
 //! the HR side's, and an HR system holding all N; the plan is fetched without latency, then
@@ -32,11 +34,15 @@ use hris_sync_core::{
 };
 use tokio::task::JoinSet;
 
+mod fsync_load;
+
 #[derive(Clone, Copy, Debug)]
 struct Settings {
     writes: usize,
     latency: Duration,
     rate: u32,
+    fsync_load: bool,
+    sqlite_only: bool,
 }
 
 impl Settings {
@@ -45,6 +51,8 @@ impl Settings {
             writes: 2000,
             latency: Duration::from_millis(20),
             rate: 50,
+            fsync_load: false,
+            sqlite_only: false,
         };
         let args: Vec<String> = std::env::args().skip(1).collect();
         let value = |index: usize| -> u64 {
@@ -57,6 +65,8 @@ impl Settings {
                 "--writes" => settings.writes = (value(index) as usize).max(2),
                 "--latency-ms" => settings.latency = Duration::from_millis(value(index)),
                 "--rate" => settings.rate = (value(index) as u32).max(1),
+                "--fsync-load" => settings.fsync_load = true,
+                "--sqlite-only" => settings.sqlite_only = true,
                 // `cargo bench` passes `--bench`; numbers are the values above.
                 _ => {}
             }
@@ -112,6 +122,8 @@ struct Measured {
     counts: BTreeMap<Endpoint, usize>,
     max_in_flight: usize,
     max_in_one_second: usize,
+    /// The fsyncs the concurrent load made during the timed part (`--fsync-load`).
+    load_syncs: Option<usize>,
 }
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -265,11 +277,15 @@ async fn measure(settings: Settings, row: Row) -> Measured {
     };
     emulator.set_latency(settings.latency);
     emulator.reset_stats();
+    let load = (settings.fsync_load && row.store == Store::SqliteFile)
+        .then(|| fsync_load::FsyncLoad::start(&std::env::temp_dir()));
     let started = Instant::now();
     match row.mode {
         Mode::Engine { .. } => {
             let report = engine.apply(id, request(), &admin()).await.unwrap();
             let wall = started.elapsed();
+            let load_syncs = load.as_ref().map(fsync_load::FsyncLoad::syncs);
+            drop(load);
             assert_eq!(report.summary.status, RunStatus::Completed, "{row:?}");
             let updates = settings.writes / 2;
             assert_eq!(
@@ -281,7 +297,7 @@ async fn measure(settings: Settings, row: Row) -> Measured {
                 }
             );
             let probe = probe_store(&*store, &report).await;
-            return finish(&emulator, wall, Some(probe));
+            return finish(&emulator, wall, Some(probe), load_syncs);
         }
         Mode::Client { in_flight: 1 } => {
             for write in writes {
@@ -304,7 +320,7 @@ async fn measure(settings: Settings, row: Row) -> Measured {
     }
     let wall = started.elapsed();
     assert_eq!(emulator.employees().len(), settings.writes);
-    finish(&emulator, wall, None)
+    finish(&emulator, wall, None, None)
 }
 
 /// What recording one outcome costs on this store right after the apply: the run claimed
@@ -354,8 +370,14 @@ struct StoreTime {
     longest: Duration,
 }
 
-fn finish(emulator: &KotEmulator, wall: Duration, store: Option<StoreTime>) -> Measured {
+fn finish(
+    emulator: &KotEmulator,
+    wall: Duration,
+    store: Option<StoreTime>,
+    load_syncs: Option<usize>,
+) -> Measured {
     Measured {
+        load_syncs,
         store,
         wall,
         counts: emulator.request_counts(),
@@ -493,11 +515,19 @@ fn main() {
     let mut sequential: Option<f64> = None;
     let mut store_rows = Vec::new();
     let mut exceeded = Vec::new();
-    for row in rows {
+    let mut durable = Vec::new();
+    let rows = rows
+        .into_iter()
+        .enumerate()
+        .filter(|(at, row)| !settings.sqlite_only || *at == 0 || row.store == Store::SqliteFile);
+    for (_, row) in rows {
         let measured = runtime.block_on(measure(settings, row));
         let wall = measured.wall.as_secs_f64();
         let c = row.concurrency();
         let latency_bound = n * latency / c as f64;
+        if row.store == Store::SqliteFile {
+            durable.push((c, wall / latency_bound, measured.load_syncs, wall));
+        }
         let rate_bound = row.rate.map_or(0.0, |rate| n / f64::from(rate));
         let bound = latency_bound.max(rate_bound);
         let writes: usize = measured
@@ -569,6 +599,23 @@ fn main() {
             probe.longest.as_secs_f64() * 1e3,
             probe.total.as_secs_f64(),
             probe.total.as_secs_f64() / wall * 100.0,
+        );
+    }
+    println!();
+    // Issue 15, goal 3: with the durable store, apply stays close to the latency bound
+    // (the writes never wait on the disk while a slot is free).
+    for (c, ratio, syncs, wall) in durable {
+        println!(
+            "goal: SQLite row C = {c} within 1.25× N·L/C: {ratio:.3}×{}{}",
+            if ratio <= 1.25 {
+                " (met)"
+            } else {
+                " (NOT met)"
+            },
+            syncs.map_or(String::new(), |syncs| format!(
+                "; concurrent fsync load: {syncs} fsyncs ({:.0}/s)",
+                syncs as f64 / wall
+            )),
         );
     }
     println!();
