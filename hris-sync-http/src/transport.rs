@@ -2,10 +2,18 @@
 //! the server's pacing, timeouts, retries and a tracing span per attempt.
 //!
 //! Order per attempt: wait for a concurrency permit, then for the rate limiter, then until
-//! the moment the server's last answer asked to hold requests to (if any), then send and read
-//! the whole answer within the request timeout, then classify through the [`Protocol`].
+//! the moment the server's last answer asked to hold requests to (if any), then for the
+//! rate limit's window at the moment of sending, then send and read the whole answer within
+//! the request timeout, then classify through the [`Protocol`].
+//!
+//! The rate limit is kept twice, on purpose: the limiter spaces requests evenly (no burst),
+//! but a request can be delayed between the limiter and the socket (the server's pacing, a
+//! busy host), so two of them can leave closer together than their spacing. The window at
+//! the moment of sending makes the limit a hard bound: no period (plus a margin for the way
+//! to the server) ever holds more sends than the limit allows.
 //! Retries wrap the whole attempt ([`RetryPolicy::run`]), so every retry waits again.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -164,7 +172,14 @@ pub struct Transport<P> {
     max_response_bytes: usize,
     /// No request goes out before this moment (the server's pacing).
     hold_until: Mutex<Option<tokio::time::Instant>>,
+    /// When the requests of the rate limit's last period were sent, oldest first.
+    sent: Mutex<VecDeque<tokio::time::Instant>>,
 }
+
+/// Added to the rate limit's period when counting sends: what the way from this process to
+/// the server may add to one request's delay and not to another's, so that the server's
+/// count over any period stays within the limit too.
+const SEND_MARGIN: Duration = Duration::from_millis(50);
 
 impl<P: Protocol> Transport<P> {
     /// A transport; a token that is not valid header text is sent as an empty bearer (the
@@ -192,6 +207,7 @@ impl<P: Protocol> Transport<P> {
             limiter,
             max_response_bytes: config.max_response_bytes,
             hold_until: Mutex::new(None),
+            sent: Mutex::new(VecDeque::new()),
         }
     }
 
@@ -237,6 +253,31 @@ impl<P: Protocol> Transport<P> {
         }
     }
 
+    /// Waits until one more send keeps the rate limit over every period (plus
+    /// [`SEND_MARGIN`]), and counts it as sent now.
+    async fn wait_for_the_window(&self) {
+        let Some(limit) = self.rate_limit else {
+            return;
+        };
+        let span = limit.per + SEND_MARGIN;
+        let allowed = limit.requests.get() as usize;
+        loop {
+            let until = {
+                let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+                let now = tokio::time::Instant::now();
+                while sent.front().is_some_and(|at| now.duration_since(*at) >= span) {
+                    sent.pop_front();
+                }
+                if sent.len() < allowed {
+                    sent.push_back(now);
+                    return;
+                }
+                sent[0] + span
+            };
+            tokio::time::sleep_until(until).await;
+        }
+    }
+
     /// One attempt, inside its `span` (passed in so the status is recorded on it directly).
     async fn attempt(&self, call: &Call<'_>, span: tracing::Span) -> Result<Reply, ConnectorError> {
         let name = self.protocol.name();
@@ -277,6 +318,7 @@ impl<P: Protocol> Transport<P> {
                 .header(CONTENT_TYPE, "application/json; charset=utf-8")
                 .body(body.to_string());
         }
+        self.wait_for_the_window().await;
         let started = std::time::Instant::now();
         let response = request
             .send()

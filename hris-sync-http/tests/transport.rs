@@ -57,6 +57,13 @@ impl Protocol for Plain {
 
 fn transport(server: &MockServer, max_response_bytes: usize) -> Transport<Plain> {
     Transport::new(TransportConfig {
+        max_response_bytes,
+        ..config(server)
+    })
+}
+
+fn config(server: &MockServer) -> TransportConfig<Plain> {
+    TransportConfig {
         protocol: Plain,
         http: build_http_client(Duration::from_secs(5), Duration::from_secs(10)).unwrap(),
         base: parse_base_url(&server.uri()).unwrap(),
@@ -66,8 +73,8 @@ fn transport(server: &MockServer, max_response_bytes: usize) -> Transport<Plain>
             .with_jitter(false),
         max_concurrency: 2,
         rate_limit: None,
-        max_response_bytes,
-    })
+        max_response_bytes: 1024,
+    }
 }
 
 fn get<'a>(operation: &'static str, route: &'a [&'a str]) -> Call<'a> {
@@ -160,4 +167,63 @@ async fn an_answer_past_the_bound_is_refused_and_redirects_are_not_followed() {
         "{error:?}"
     );
     assert!(!format!("{transport:?}").contains(TOKEN));
+}
+
+/// Answers 200 and notes when each request arrived.
+struct Arrivals(std::sync::Arc<std::sync::Mutex<Vec<Instant>>>);
+
+impl wiremock::Respond for Arrivals {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        self.0.lock().unwrap().push(Instant::now());
+        ResponseTemplate::new(200)
+    }
+}
+
+/// The requests the limiter let through while the server's pacing held them would all
+/// leave together when the hold ends; the window at the moment of sending keeps them within
+/// the rate limit over every period, as the server counts them.
+#[tokio::test]
+async fn a_pacing_hold_releases_no_burst_past_the_rate_limit() {
+    let server = MockServer::start().await;
+    Mock::given(path("/first"))
+        .respond_with(ResponseTemplate::new(200).insert_header("x-hold-ms", "400"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let arrivals = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    Mock::given(path("/things"))
+        .respond_with(Arrivals(arrivals.clone()))
+        .expect(9)
+        .mount(&server)
+        .await;
+    let period = Duration::from_millis(300);
+    let limit = hris_sync_http::RateLimit {
+        requests: std::num::NonZeroU32::new(3).unwrap(),
+        per: period,
+    };
+    let transport = std::sync::Arc::new(Transport::new(TransportConfig {
+        max_concurrency: 8,
+        rate_limit: Some(limit),
+        ..config(&server)
+    }));
+    transport.send(&get("first", &["first"])).await.unwrap();
+    let sends: Vec<_> = (0..9)
+        .map(|_| {
+            let transport = transport.clone();
+            tokio::spawn(async move { transport.send(&get("next", &["things"])).await })
+        })
+        .collect();
+    for send in sends {
+        send.await.unwrap().unwrap();
+    }
+    let mut arrived = arrivals.lock().unwrap().clone();
+    arrived.sort();
+    for (i, pair) in arrived.windows(4).enumerate() {
+        assert!(
+            pair[3] - pair[0] >= period,
+            "requests {i}..={} arrived within {:?}, more than 3 per {period:?}",
+            i + 3,
+            pair[3] - pair[0]
+        );
+    }
 }
