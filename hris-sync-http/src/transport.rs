@@ -265,7 +265,10 @@ impl<P: Protocol> Transport<P> {
             let until = {
                 let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
                 let now = tokio::time::Instant::now();
-                while sent.front().is_some_and(|at| now.duration_since(*at) >= span) {
+                while sent
+                    .front()
+                    .is_some_and(|at| now.duration_since(*at) >= span)
+                {
                     sent.pop_front();
                 }
                 if sent.len() < allowed {
