@@ -80,17 +80,6 @@ async fn select_changed(router: &axum::Router, id: ReportId, token: &str, codes:
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
 }
 
-fn version_of(preview: &str) -> String {
-    preview
-        .split("name=\"version\" value=\"")
-        .nth(1)
-        .expect("a confirmation form")
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn the_run_level_warning_is_a_sentence_on_the_report_selection_and_preview() {
     let (engine, _) = resigning_engine();

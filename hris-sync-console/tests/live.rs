@@ -205,15 +205,7 @@ async fn a_run_this_process_applies_reports_its_live_count_to_the_poll() {
     )
     .await;
     assert_eq!(preview.body.matches("data-write=\"create\"").count(), 3);
-    let version = preview
-        .body
-        .split("name=\"version\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let version = version_of(&preview.body);
     let applied = post(
         &router,
         &format!("/c/kot/reports/{id}/apply"),
