@@ -327,7 +327,7 @@ async fn mass_resignation_is_acknowledged(session: &Session, demo: &Demo) {
         .find("#run-warnings li[data-warning=mass_resignation]")
         .await;
     assert!(warning.text().await.unwrap().contains("大量の退職"));
-    session.shot("5-run-warning").await;
+    session.shot("9-run-warning").await;
     session.filter(&["changed"]).await;
     session.click("button[name=action][value=all]").await;
     session.click("#to-sync").await;
