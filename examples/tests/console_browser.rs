@@ -9,7 +9,8 @@
 //! Flows: export (base date → 同期待ち → filter to 新規登録 → two rows → 所属 and 雇用区分 →
 //! preview → sync → both Created); import; stop then 再開 (resume) to completion; a page
 //! closed mid-sync leaves a run that completes; a non-administrator is refused; a refused
-//! CSRF token changes nothing.
+//! CSRF token changes nothing; a run resigning many employees shows its run-level warning,
+//! and its sync is refused until the warning is acknowledged.
 
 mod browser;
 
@@ -18,7 +19,9 @@ use std::time::Duration;
 
 use browser::{browser, serve, start_driver, Session, PATIENCE};
 use fantoccini::Locator;
-use hris_sync_core::{Actor, EmployeeSystem, ReportQuery, RunStatus, SyncEngine};
+use hris_sync_core::{
+    Actor, EmployeeSystem, EmployeeUpdate, Field, ReportQuery, RunStatus, SyncEngine,
+};
 use hris_sync_examples::console::{Demo, DemoOptions, DEMO_ADMIN};
 use hris_sync_examples::vendor::Vendor;
 
@@ -67,6 +70,7 @@ async fn the_console_in_a_real_browser() {
     close_the_page_mid_sync(&session, &demo).await;
     refused_csrf_token_changes_nothing(&session, &demo).await;
     non_administrator_is_refused(&session, &demo, &member_console).await;
+    mass_resignation_is_acknowledged(&session, &demo).await;
 
     session.goto("/").await;
     session
@@ -296,4 +300,53 @@ async fn non_administrator_is_refused(session: &Session, demo: &Demo, member_con
         assert!(session.all("form").await.is_empty());
     }
     assert_eq!(run_count(engine).await, before);
+}
+
+/// Ten HR employees get a resignation date next month (20 % of the target's enrolled ones,
+/// over the guard's 10 %): the selection shows the run's warning, a confirmation without
+/// the acknowledgement is refused on the preview with nothing sent, and with it the sync
+/// completes.
+async fn mass_resignation_is_acknowledged(session: &Session, demo: &Demo) {
+    let vendor = Vendor::Kinkakuji;
+    let engine = demo.engine(vendor);
+    let next_month = engine
+        .clock()
+        .today_in_japan()
+        .checked_add_days(chrono::Days::new(30))
+        .unwrap();
+    let codes: Vec<String> = (1001..=1010).map(|n| n.to_string()).collect();
+    for record in demo.hr.records() {
+        if codes.contains(&record.employee.code.as_str().to_owned()) {
+            let resigning = record.employee.clone().with_resignation_date(next_month);
+            let update = EmployeeUpdate::from_fields(&resigning, [Field::ResignationDate]);
+            demo.hr.update_employee(&record.id, &update).await.unwrap();
+        }
+    }
+    session.fetch(vendor, "export", false).await;
+    let warning = session
+        .find("#run-warnings li[data-warning=mass_resignation]")
+        .await;
+    assert!(warning.text().await.unwrap().contains("大量の退職"));
+    session.shot("9-run-warning").await;
+    session.filter(&["changed"]).await;
+    session.click("button[name=action][value=all]").await;
+    session.click("#to-sync").await;
+    session.find("#acknowledge").await;
+    let id = latest(engine).await;
+    session.click("#confirm-sync").await;
+    let refusal = session.find("#refusal").await;
+    assert!(refusal
+        .text()
+        .await
+        .unwrap()
+        .contains("何も送信していません"));
+    assert_eq!(
+        engine.summary(id).await.unwrap().status,
+        RunStatus::AwaitingSync
+    );
+    session.click("#acknowledge").await;
+    session.click("#confirm-sync").await;
+    session.wait_status(RunStatus::Completed).await;
+    let counts = engine.report(id).await.unwrap().outcome_counts();
+    assert_eq!((counts.updated, counts.pending), (10, 0));
 }

@@ -4,13 +4,20 @@
 (function () {
   'use strict';
 
-  // A report page that is fetching or syncing names its small status endpoint. Poll it at
-  // a modest interval; when the status changes, reload the page once to show the new step.
+  // A report page that is fetching or syncing names its small status endpoint (the run's
+  // header only). Poll it at a modest interval; when the status changes, reload the page
+  // once to show the new step. While syncing, the bar follows the live count, and the
+  // outcome rows (which only the page reads) are brought up to date by a reload when
+  // outcomes were recorded since the page was drawn: at most once per data-reload-ms.
   var live = document.querySelector('[data-status-url]');
   if (live) {
     var url = live.getAttribute('data-status-url');
     var shown = live.getAttribute('data-status');
     var interval = parseInt(live.getAttribute('data-poll-ms'), 10) || 1500;
+    var reloadAfter = parseInt(live.getAttribute('data-reload-ms'), 10) || interval * 4;
+    var drawnDone = parseInt(live.getAttribute('data-done'), 10) || 0;
+    var drawnRenewed = live.getAttribute('data-renewed') || '';
+    var drawnAt = Date.now();
     var bar = document.getElementById('progress');
     var text = document.getElementById('progress-text');
     var poll = function () {
@@ -21,6 +28,12 @@
         })
         .then(function (state) {
           if (state.status !== shown) { window.location.reload(); return; }
+          // This process applies the run: its live count. Another process does: the
+          // lease's renewal is the only sign of progress the header carries.
+          var stale = state.progress
+            ? state.progress.done !== drawnDone
+            : (state.renewed || '') !== drawnRenewed;
+          if (stale && Date.now() - drawnAt >= reloadAfter) { window.location.reload(); return; }
           if (state.progress && bar) {
             bar.max = state.progress.total;
             bar.value = state.progress.done;

@@ -121,7 +121,8 @@ impl Console {
     }
 
     /// How often an open report page asks for its status while the run is fetching or
-    /// syncing (default 1.5 s; at least 250 ms).
+    /// syncing (default 1.5 s; at least 250 ms). A syncing page reloads to show newly
+    /// recorded outcomes at most once every 4 of these intervals.
     pub fn with_poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval.max(Duration::from_millis(250));
         self

@@ -163,15 +163,7 @@ async fn b2_the_preview_shows_what_is_sent_and_only_that_confirmation_applies() 
     assert_eq!(page.body.matches("data-write=\"create\"").count(), 2);
     assert!(page.body.contains("所属: 本社"));
     assert!(page.body.contains("雇用区分: 正社員"));
-    let version = page
-        .body
-        .split("name=\"version\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let version = version_of(&page.body);
 
     // The selection changes after the preview (another tab): the old confirmation is refused.
     let select = format!("/c/kot/reports/{id}/select");
@@ -210,15 +202,7 @@ async fn b2_the_preview_shows_what_is_sent_and_only_that_confirmation_applies() 
     )
     .await;
     assert_eq!(page.body.matches("data-write=\"create\"").count(), 3);
-    let version = page
-        .body
-        .split("name=\"version\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let version = version_of(&page.body);
     let applied = post(
         &router,
         &format!("/c/kot/reports/{id}/apply"),

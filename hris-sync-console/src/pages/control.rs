@@ -10,7 +10,7 @@ use hris_sync_core::{ReportId, SyncError};
 
 use super::explain;
 use super::layout;
-use super::preview::request;
+use super::preview::{self, request, Refusal, ACKNOWLEDGE_FIELD};
 use super::select::plan;
 use crate::console::{AppState, Connection};
 use crate::web::{connection, report_id, Ctx, PostForm};
@@ -39,12 +39,20 @@ pub(crate) async fn apply(
         );
     }
     let mut request = request(&report, &draft);
+    if form.get(ACKNOWLEDGE_FIELD) == Some("yes") {
+        request = request.acknowledging_mass_resignation();
+    }
     request.progress = Some(state.drafts.progress_callback());
     match connection.engine.begin_apply(id, request, &ctx.actor).await {
         Ok(_running) => {
             // The handle is dropped: the apply goes on in the engine's task either way.
             state.drafts.forget(id);
             ctx.see_other(&here)
+        }
+        // Nothing was recorded or sent: the preview again, with why and the check box.
+        Err(SyncError::MassResignationNotAcknowledged { .. }) => {
+            let refusal = Some(Refusal::MassResignationNotAcknowledged);
+            preview::respond(&state, &ctx, &slug, connection, &report, 1, refusal).await
         }
         Err(error) => refused(&ctx, &error, &format!("{here}/preview")),
     }

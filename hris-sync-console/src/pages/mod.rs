@@ -10,6 +10,7 @@ pub(crate) mod report;
 pub(crate) mod select;
 pub(crate) mod settings;
 pub(crate) mod start;
+pub(crate) mod warnings;
 
 use chrono::{DateTime, Utc};
 use hris_sync_core::{Direction, KindCounts, ReportSummary, RunStatus, Side, SyncEngine};
@@ -130,6 +131,9 @@ pub(crate) fn explain(lang: Lang, error: &hris_sync_core::SyncError) -> String {
         ),
         E::NotAdministrator { .. } if ja => "管理者権限がありません。".to_owned(),
         E::EmptySelection if ja => lang.t().empty_selection.to_owned(),
+        E::MassResignationNotAcknowledged { .. } => {
+            lang.warning_texts().not_acknowledged.to_owned()
+        }
         E::MissingPlacement { kinds } if ja => format!(
             "新規登録する従業員の {} を選択してください。",
             kinds.iter().map(|k| lang.master(*k)).collect::<Vec<_>>().join("・")

@@ -7,18 +7,22 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use hris_sync_core::{
-    ApplyRequest, Field, PlannedWrite, RecordId, ReportEntry, Selection, SyncReport,
+    ApplyRequest, Field, PlannedWrite, RecordId, ReportEntry, Selection, SyncError, SyncReport,
 };
 use maud::{html, Markup};
 
-use super::layout::{self, page};
+use super::layout;
 use super::select::{full_name, plan, value};
+use super::warnings::run_warnings;
 use super::{explain, pager, token_field};
-use crate::console::AppState;
+use crate::console::{AppState, Connection};
 use crate::drafts::Draft;
 use crate::web::{Ctx, Fields};
 
 const PER_PAGE: usize = 100;
+
+/// The confirmation's check box acknowledging a mass resignation.
+pub(crate) const ACKNOWLEDGE_FIELD: &str = "acknowledge_mass_resignation";
 
 /// The engine's request for a draft: the selected codes and the creation values.
 pub(crate) fn request(report: &SyncReport, draft: &Draft) -> ApplyRequest {
@@ -39,22 +43,55 @@ pub(crate) async fn show(
         Ok(found) => found,
         Err(response) => return response,
     };
+    let page_no = Fields::query(&uri)
+        .get("page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
+    respond(&state, &ctx, &slug, connection, &report, page_no, None).await
+}
+
+/// Why a confirmation was refused, shown on the preview it came from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Refusal {
+    /// The selection sets many resignation dates and the warning was not acknowledged.
+    MassResignationNotAcknowledged,
+}
+
+/// The preview page of `report`'s selection; with `refusal`, shown again (409) after a
+/// confirmation the engine refused, with why on top.
+pub(crate) async fn respond(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    connection: &Connection,
+    report: &SyncReport,
+    page_no: usize,
+    refusal: Option<Refusal>,
+) -> Response {
     let t = ctx.t();
+    let words = ctx.lang.warning_texts();
     let id = report.summary.id;
     let here = format!("/c/{slug}/reports/{id}");
     let draft = state.drafts.draft(id);
     if draft.selected.is_empty() {
         return ctx.see_other(&format!("{here}/select?error=empty"));
     }
-    let writes = match connection
-        .engine
-        .preview(id, &request(&report, &draft))
-        .await
-    {
+    // The engine validates a preview as it would the apply: a selection it would refuse
+    // without the acknowledgement is shown as acknowledged, with the check box to tick.
+    let plain = request(report, &draft);
+    let mut preview = connection.engine.preview(id, &plain).await;
+    let mut resignations = None;
+    if let Err(SyncError::MassResignationNotAcknowledged { count, .. }) = &preview {
+        resignations = Some(*count);
+        let acknowledged = plain.acknowledging_mass_resignation();
+        preview = connection.engine.preview(id, &acknowledged).await;
+    }
+    let writes = match preview {
         Ok(writes) => writes,
         Err(error) => {
             return layout::error(
-                &ctx,
+                ctx,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &explain(ctx.lang, &error),
                 &format!("{here}/select"),
@@ -70,14 +107,13 @@ pub(crate) async fn show(
         .iter()
         .filter(|w| matches!(w, PlannedWrite::Create { .. }))
         .count();
-    let page_no = Fields::query(&uri)
-        .get("page")
-        .and_then(|p| p.parse::<usize>().ok())
-        .unwrap_or(1)
-        .max(1);
     let pages = writes.len().div_ceil(PER_PAGE).max(1);
     let page_no = page_no.min(pages);
     let body = html! {
+        @if let Some(Refusal::MassResignationNotAcknowledged) = refusal {
+            p.error role="alert" id="refusal" data-refusal="mass_resignation" { (words.not_acknowledged) }
+        }
+        (run_warnings(ctx, &report.summary.warnings))
         p { (t.preview_help) }
         p id="preview-counts" data-writes=(writes.len()) {
             (t.writes) ": " (writes.len()) "（" (t.create) " " (creates) " · " (t.update) " " (writes.len() - creates) "）"
@@ -91,21 +127,39 @@ pub(crate) async fn show(
             } }
             tbody {
                 @for write in writes.iter().skip((page_no - 1) * PER_PAGE).take(PER_PAGE) {
-                    (row(&ctx, &report, &by_record, write))
+                    (row(ctx, report, &by_record, write))
                 }
             }
         }
-        (pager(&ctx, &format!("{here}/preview"), "", page_no, pages))
+        (pager(ctx, &format!("{here}/preview"), "", page_no, pages))
         form method="post" action=(ctx.url(&format!("{here}/apply"))) {
-            (token_field(&ctx))
+            (token_field(ctx))
             input type="hidden" name="version" value=(draft.version);
+            @if let Some(resignations) = resignations {
+                div.card.acknowledge {
+                    p.notice id="selected-resignations" data-count=(resignations) {
+                        (resignations) " " (words.selected_resignations)
+                    }
+                    label for="acknowledge" {
+                        input type="checkbox" id="acknowledge" name=(ACKNOWLEDGE_FIELD) value="yes"
+                            aria-describedby="acknowledge-help";
+                        " " (words.acknowledge)
+                    }
+                    p.muted id="acknowledge-help" { (words.acknowledge_help) }
+                }
+            }
             div.actions {
                 a.button.secondary href=(ctx.url(&format!("{here}/select"))) { (t.back_to_selection) }
                 button type="submit" id="confirm-sync" { (t.confirm_sync) }
             }
         }
     };
-    page(&ctx, t.preview, body)
+    let status = if refusal.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    layout::page_with_status(ctx, status, t.preview, body)
 }
 
 fn row(

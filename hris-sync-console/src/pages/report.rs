@@ -1,7 +1,9 @@
-//! 連携レポート: one run. Its status lives (取得中 → 同期待ち, the sync's n / total) through
-//! a small JSON status endpoint the page polls at a modest interval; the whole report is
-//! read only when the status changes (the page reloads then). Stop, resume, the recovery of
-//! an abandoned run and discard are buttons here.
+//! 連携レポート: one run, its run-level warnings, and its outcomes. Its status lives
+//! (取得中 → 同期待ち, the sync's n / total) through a small JSON status endpoint the page
+//! polls at a modest interval, which reads the run's header only (`SyncEngine::summary`);
+//! the whole report is read by the page itself, which reloads when the status changes and,
+//! at most every few polls, when outcomes were recorded since it was drawn. Stop, resume,
+//! the recovery of an abandoned run and discard are buttons here.
 
 use axum::extract::{Path, State};
 use axum::http::header::{self, HeaderValue};
@@ -11,6 +13,7 @@ use hris_sync_core::{Outcome, ReportSummary, RunStatus, SyncEngine, SyncReport};
 use maud::{html, Markup};
 
 use super::layout::{self, page};
+use super::warnings::run_warnings;
 use super::{counts_line, direction_label, explain, jst, post_button, status_badge};
 use crate::console::{AppState, Shared};
 use crate::web::{connection, report_id, Ctx, Fields};
@@ -84,6 +87,7 @@ pub(crate) async fn show(
     let base = format!("/c/{slug}/reports/{id}");
     let body = html! {
         (facts(&ctx, engine, &summary))
+        (run_warnings(&ctx, &summary.warnings))
         (panel(&ctx, &state, engine, &summary, report.as_ref(), warned, &base))
         @if let Some(report) = &report { (outcomes(&ctx, report, page_no, &base)) }
         p { a href=(ctx.url(&format!("/c/{slug}/reports"))) { (t.all_reports) } }
@@ -106,14 +110,38 @@ fn facts(ctx: &Ctx, engine: &SyncEngine, s: &ReportSummary) -> Markup {
     }
 }
 
+/// How many polls apart the page reloads at most to show newly recorded outcomes: the
+/// reload reads the whole report, the poll only the header.
+const POLLS_PER_RELOAD: u32 = 4;
+
 /// The live marker the script polls: present only while the status can change by itself.
-fn live(ctx: &Ctx, state: &Shared, s: &ReportSummary, base: &str, inner: Markup) -> Markup {
+/// It carries what the page was drawn with (status, outcomes recorded, the lease's last
+/// renewal), so the script can tell when the page is out of date.
+fn live(
+    ctx: &Ctx,
+    state: &Shared,
+    s: &ReportSummary,
+    base: &str,
+    recorded: usize,
+    inner: Markup,
+) -> Markup {
+    let reload = state.poll_interval * POLLS_PER_RELOAD;
     html! {
         div.card data-status-url=(ctx.url(&format!("{base}/status"))) data-status=(s.status.name())
-            data-poll-ms=(state.poll_interval.as_millis()) aria-live="polite" {
+            data-poll-ms=(state.poll_interval.as_millis()) data-reload-ms=(reload.as_millis())
+            data-done=(recorded) data-renewed=(renewed(s)) aria-live="polite" {
             (inner)
         }
     }
+}
+
+/// When the applier last renewed its lease ("" without one): the header's sign of life of
+/// an apply that another process runs, whose progress this process does not see.
+fn renewed(s: &ReportSummary) -> String {
+    s.lease
+        .as_ref()
+        .map(|lease| lease.renewed_at.to_rfc3339())
+        .unwrap_or_default()
 }
 
 fn panel(
@@ -132,6 +160,7 @@ fn panel(
             state,
             s,
             base,
+            0,
             html! {
                 p { span.spinner aria-hidden="true" {} " " (t.fetching_help) }
                 // A fetch whose process ended stays Fetching until declared so.
@@ -155,7 +184,12 @@ fn panel(
             }
         },
         RunStatus::Syncing => {
-            let (done, total) = progress(state, s, report);
+            let recorded = recorded(report);
+            // This process's live count when it applies the run, else what the store holds.
+            let (done, total) = state
+                .drafts
+                .progress(s.id)
+                .map_or(recorded, |progress| (progress.done, progress.total));
             let expired = s
                 .lease
                 .as_ref()
@@ -165,6 +199,7 @@ fn panel(
                 state,
                 s,
                 base,
+                recorded.0,
                 html! {
                     label.field for="progress" { (t.progress) }
                     progress id="progress" max=(total) value=(done) {}
@@ -193,12 +228,8 @@ fn panel(
     }
 }
 
-/// Done and total of a Syncing run: this process's live count, or the report's outcomes
-/// when another process applies it.
-fn progress(state: &Shared, s: &ReportSummary, report: Option<&SyncReport>) -> (usize, usize) {
-    if let Some(progress) = state.drafts.progress(s.id) {
-        return (progress.done, progress.total);
-    }
+/// Outcomes recorded in the store (done) and selected employees (total).
+fn recorded(report: Option<&SyncReport>) -> (usize, usize) {
     report.map_or((0, 0), |report| {
         let counts = report.outcome_counts();
         (counts.selected() - counts.pending, counts.selected())
@@ -258,7 +289,9 @@ fn outcomes(ctx: &Ctx, report: &SyncReport, page_no: usize, base: &str) -> Marku
     }
 }
 
-/// The small status document the page polls.
+/// The small status document the page polls. It reads the run's header only: progress
+/// comes from this process's apply callback, and for a run another process applies, the
+/// lease's last renewal stands for "something may have changed" (the page reloads then).
 pub(crate) async fn status(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -274,20 +307,17 @@ pub(crate) async fn status(
         Ok(summary) => summary,
         Err(_) => return StatusCode::NOT_FOUND.into_response(),
     };
-    let progress = if summary.status == RunStatus::Syncing {
-        let report = match state.drafts.progress(id) {
-            Some(_) => None,
-            None => engine.report(id).await.ok(),
-        };
-        let (done, total) = progress(&state, &summary, report.as_ref());
-        serde_json::json!({ "done": done, "total": total })
-    } else {
-        serde_json::Value::Null
+    let progress = match state.drafts.progress(id) {
+        Some(progress) if summary.status == RunStatus::Syncing => {
+            serde_json::json!({ "done": progress.done, "total": progress.total })
+        }
+        _ => serde_json::Value::Null,
     };
     let body = serde_json::json!({
         "status": summary.status.name(),
         "label": ctx.lang.status(summary.status),
         "progress": progress,
+        "renewed": renewed(&summary),
     });
     (
         [(

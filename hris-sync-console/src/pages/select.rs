@@ -14,6 +14,7 @@ use hris_sync_core::{ChangeKind, Employee, FieldValue, ReportEntry, RunStatus, S
 use maud::{html, Markup};
 
 use super::layout::{self, page};
+use super::warnings::run_warnings;
 use super::{explain, token_field};
 use crate::console::{AppState, Connection};
 use crate::i18n::Lang;
@@ -142,6 +143,7 @@ fn render(
     let counts = report.summary.counts;
     html! {
         @if let Some(problem) = problem { p.error role="alert" { (problem) } }
+        (run_warnings(ctx, &report.summary.warnings))
         form method="post" action=(ctx.url(&base)) {
             (token_field(ctx))
             input type="hidden" name="page" value=(page_no);

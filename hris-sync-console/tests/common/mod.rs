@@ -182,3 +182,15 @@ pub async fn fetched_export(router: &Router, engine: &SyncEngine, token: &str) -
     engine.wait_until_fetched(id).await.unwrap();
     id
 }
+
+/// The selection version a preview page's confirmation form carries.
+pub fn version_of(preview: &str) -> String {
+    preview
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .expect("a confirmation form")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}

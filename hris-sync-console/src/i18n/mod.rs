@@ -4,6 +4,10 @@
 use axum::http::HeaderMap;
 use hris_sync_core::{ChangeKind, Field, Gender, MasterKind, Outcome, RunStatus};
 
+mod warnings;
+
+pub(crate) use warnings::warning_name;
+
 /// A language the console speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Lang {
