@@ -1,8 +1,8 @@
 //! The apply loop records progress in the background (issue 15, goal 3; SPEC S5, P3):
 //! whatever the batching, a write goes out only once its intent is durable, progress reports
 //! only outcomes that are durable, and an intent recorded ahead for a write that was never
-//! sent (the run stopped first) is read back on resume as "not sent", so the write goes out
-//! once and the outcome is this run's.
+//! sent (the run stopped first) is withdrawn at the stop, so resume sends the write once
+//! and tells a write someone else made meanwhile from this run's.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -33,6 +33,8 @@ struct Watched {
     inner: InMemorySystem,
     store: Arc<dyn ReportStore>,
     run: OnceLock<ReportId>,
+    /// How long each create takes once made.
+    delay: Duration,
     creates: AtomicUsize,
     sent_without_intent: Mutex<Vec<String>>,
 }
@@ -75,7 +77,7 @@ impl EmployeeSystem for Watched {
                 .push(employee.code.as_str().to_owned());
         }
         let created = self.inner.create_employee(employee, placement).await;
-        tokio::time::sleep(Duration::from_millis(3)).await;
+        tokio::time::sleep(self.delay).await;
         created
     }
     async fn update_employee(
@@ -101,6 +103,11 @@ struct World {
 
 /// A durable store on a file (real commits), `EMPLOYEES` new employees, concurrency 4.
 fn world() -> World {
+    world_with(Duration::from_millis(3))
+}
+
+/// [`world`] with creates taking `delay`.
+fn world_with(delay: Duration) -> World {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn ReportStore> =
         Arc::new(SqliteReportStore::open(dir.path().join("reports.sqlite")).unwrap());
@@ -121,6 +128,7 @@ fn world() -> World {
             .with_master(MasterKind::EmploymentType, "1", "正社員"),
         store: store.clone(),
         run: OnceLock::new(),
+        delay,
         creates: AtomicUsize::new(0),
         sent_without_intent: Mutex::new(Vec::new()),
     });
@@ -223,8 +231,8 @@ async fn s5_an_intent_recorded_ahead_of_a_write_never_sent_is_sent_once_on_resum
         .collect();
     assert_eq!(created.len(), w.attendance.creates.load(Ordering::SeqCst));
     assert!(created.len() < EMPLOYEES, "stopped before the end");
-    // Every create that went out is recorded as this run's; a Pending entry may carry an
-    // intent recorded ahead, but then its write never went out.
+    // Every create that went out is recorded as this run's; a Pending entry's write never
+    // went out.
     for entry in &stopped.entries {
         let sent = created.contains(&entry.employee.code);
         match &entry.outcome {
@@ -241,6 +249,78 @@ async fn s5_an_intent_recorded_ahead_of_a_write_never_sent_is_sent_once_on_resum
         w.attendance.creates.load(Ordering::SeqCst),
         EMPLOYEES,
         "each employee created exactly once"
+    );
+    assert_eq!(w.attendance.inner.records().len(), EMPLOYEES);
+    assert!(w.attendance.sent_without_intent.lock().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s5_a_stop_withdraws_the_intents_of_writes_never_sent() {
+    // Slow writes: while the slots are busy, intents are recorded ahead of them (the
+    // lookahead), so the stop finds writes whose intents are durable but that never went out.
+    let w = world_with(Duration::from_millis(60));
+    let id = fetched(&w).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let request = all_new().with_progress(move |progress| {
+        let _ = tx.send(progress.done);
+    });
+    let handle = w.engine.begin_apply(id, request, &admin()).await.unwrap();
+    while rx.recv().await.unwrap() < 4 {}
+    w.engine.stop(id, &admin()).await.unwrap();
+    let stopped = handle.wait().await.unwrap();
+    assert_eq!(stopped.summary.status, RunStatus::Interrupted);
+    let sent: Vec<EmployeeCode> = w
+        .attendance
+        .inner
+        .records()
+        .into_iter()
+        .map(|record| record.employee.code)
+        .collect();
+    assert_eq!(sent.len(), w.attendance.creates.load(Ordering::SeqCst));
+    // The durable report, not only the one returned: it is what a resume reads.
+    let durable = w.store.load(id).await.unwrap().unwrap();
+    assert_eq!(durable.entries, stopped.entries);
+    let pending: Vec<_> = durable
+        .entries
+        .iter()
+        .filter(|entry| entry.outcome == Some(Outcome::Pending))
+        .collect();
+    assert!(!pending.is_empty(), "stopped before the end");
+    for entry in &pending {
+        assert!(
+            !sent.contains(&entry.employee.code),
+            "{} was sent",
+            entry.code.as_str()
+        );
+        assert_eq!(
+            entry.intent,
+            None,
+            "{} claims a write this run never sent",
+            entry.code.as_str()
+        );
+    }
+
+    // Someone else creates the first Pending employee (whose intent was recorded ahead of
+    // the slots, in order) before the resume: it is theirs, not this run's.
+    let theirs = pending[0].employee.clone();
+    w.attendance.inner.insert(theirs.clone(), Placement::new());
+    let resumed = w.engine.resume(id, &admin(), None).await.unwrap();
+    assert_eq!(resumed.summary.status, RunStatus::Completed);
+    let entry = resumed
+        .entries
+        .iter()
+        .find(|entry| entry.employee.code == theirs.code)
+        .unwrap();
+    assert!(
+        matches!(entry.outcome, Some(Outcome::Skipped { .. })),
+        "made by someone else, reported as {:?}",
+        entry.outcome
+    );
+    assert_eq!(resumed.outcome_counts().created, EMPLOYEES - 1);
+    assert_eq!(
+        w.attendance.creates.load(Ordering::SeqCst),
+        EMPLOYEES - 1,
+        "each employee created once, and theirs not again"
     );
     assert_eq!(w.attendance.inner.records().len(), EMPLOYEES);
     assert!(w.attendance.sent_without_intent.lock().unwrap().is_empty());

@@ -169,6 +169,7 @@ async fn r13_a_version_1_database_is_migrated_and_keeps_its_reports() {
     let batch = hris_sync_core::ProgressBatch {
         intents: vec![(0, hris_sync_core::WriteIntent::Create)],
         outcomes: Vec::new(),
+        withdrawn: Vec::new(),
     };
     store
         .record_progress(summary.id, claim, &batch)

@@ -88,6 +88,7 @@ async fn run(store: Arc<dyn ReportStore>, employees: usize) -> Timings {
                 let progress = ProgressBatch {
                     intents: Vec::new(),
                     outcomes,
+                    withdrawn: Vec::new(),
                 };
                 store
                     .record_progress(summary.id, claim, &progress)

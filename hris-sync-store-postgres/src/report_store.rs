@@ -15,6 +15,7 @@ use hris_sync_core::{
 };
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{Json, ToSql, Type};
+use tokio_postgres::GenericClient;
 
 use crate::error::db_error;
 use crate::store::{missing_entry, sql_index, stored_summary, Header, PostgresReportStore};
@@ -207,6 +208,7 @@ impl ReportStore for PostgresReportStore {
             .iter()
             .map(|(index, _)| *index)
             .chain(batch.outcomes.iter().map(|(index, _)| *index))
+            .chain(batch.withdrawn.iter().copied())
             .collect();
         for (column, values) in [
             ("intent", last_per_index(&batch.intents)?),
@@ -230,6 +232,9 @@ impl ReportStore for PostgresReportStore {
             if usize::try_from(changed).ok() != Some(indices.len()) {
                 return Err(missing_entry(&*transaction, id, &named).await);
             }
+        }
+        if !batch.withdrawn.is_empty() {
+            withdraw(&*transaction, id, &batch.withdrawn, &named).await?;
         }
         transaction.commit().await.map_err(fail)
     }
@@ -363,4 +368,43 @@ fn last_per_index<T: serde::Serialize>(
             Ok((index, json))
         })
         .collect()
+}
+
+/// Clears the intents of `withdrawn` entries still Pending, after the batch's outcomes
+/// (contract point 14): a finished write keeps its intent. Every index must exist.
+async fn withdraw(
+    client: &impl GenericClient,
+    id: ReportId,
+    withdrawn: &[usize],
+    named: &[usize],
+) -> Result<(), StoreError> {
+    let fail = |error| db_error("withdrawing intents", error);
+    let indices: Vec<i32> = withdrawn
+        .iter()
+        .map(|index| sql_index(*index))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let pending = serde_json::to_value(Outcome::Pending)
+        .map_err(|error| StoreError::backend("encoding progress", error))?;
+    // One statement: the matched rows count the indices that exist, the update touches
+    // only those still Pending.
+    let row = client
+        .query_one(
+            "WITH named AS ( \
+                 SELECT e.idx FROM entries AS e \
+                 WHERE e.report_id = $1 AND e.idx = ANY($2::int4[]) \
+             ), cleared AS ( \
+                 UPDATE entries AS e SET intent = NULL \
+                 WHERE e.report_id = $1 AND e.idx = ANY($2::int4[]) AND e.outcome = $3::jsonb \
+                 RETURNING 1 \
+             ) SELECT (SELECT count(*) FROM named), (SELECT count(*) FROM cleared)",
+            &[&id.as_uuid(), &indices, &pending],
+        )
+        .await
+        .map_err(fail)?;
+    if usize::try_from(row.get::<_, i64>(0)).ok() != Some(indices.len()) {
+        return Err(missing_entry(client, id, named).await);
+    }
+    Ok(())
 }

@@ -348,6 +348,7 @@ async fn probe_store(store: &dyn ReportStore, report: &SyncReport) -> StoreTime 
         let batch = hris_sync_core::ProgressBatch {
             intents: Vec::new(),
             outcomes: vec![(index, outcome.clone())],
+            withdrawn: Vec::new(),
         };
         let started = Instant::now();
         store

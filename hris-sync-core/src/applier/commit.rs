@@ -104,6 +104,7 @@ impl Committer {
                 .map(|write| (write.index, write.intent.clone()))
                 .collect(),
             outcomes: std::mem::take(&mut self.outcomes),
+            withdrawn: Vec::new(),
         };
         let (store, id, claim) = (self.store.clone(), self.id, self.claim);
         self.writes_in_flight = writes.len();

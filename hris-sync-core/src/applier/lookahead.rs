@@ -1,7 +1,7 @@
 //! How far ahead of the write slots intents are recorded (SPEC P3): far enough that the
 //! slots do not run dry while a commit is in flight, and no further, since an intent
-//! recorded for a write that a stop then keeps from going out is one more entry for resume
-//! to re-read.
+//! recorded for a write that a stop then keeps from going out costs a withdrawal at the
+//! end (and, after a crash, one more entry for resume to re-read).
 
 use std::time::Duration;
 

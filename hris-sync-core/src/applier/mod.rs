@@ -5,9 +5,12 @@
 //! The loop never waits on the disk while a write slot is free ([`commit`]): intents are
 //! recorded in background batches ahead of the slots ([`lookahead`]), so a slot
 //! that frees up takes a write whose intent is already durable, and outcomes are committed
-//! in the next batch while the writes go on. An intent recorded ahead whose write was never
-//! sent (the run stopped or crashed first) is harmless: resume re-reads the target and
-//! sends the write again, exactly as after a crash between an intent and its write.
+//! in the next batch while the writes go on. When the loop ends while the run still holds
+//! its claim (a stop, a maintenance window, a failing store), the intents recorded ahead
+//! whose writes were never sent are withdrawn in a last commit, so the report claims only
+//! the writes this run may have sent: a resume then tells a write someone else made since
+//! from one of this run's. Only a crash leaves such intents behind, exactly as a crash
+//! between an intent and its write does.
 //!
 //! Rules that keep the target free of duplicates and every outcome true:
 //! - the target is re-read once before any write, so a New employee that appeared since
@@ -43,7 +46,7 @@ use crate::error::{StoreError, SyncError};
 use crate::model::{EmployeeRecord, RecordId};
 use crate::report::{ChangeKind, ClaimToken, Outcome, RunStatus, SyncReport};
 use crate::retry::RetryPolicy;
-use crate::store::ReportStore;
+use crate::store::{ProgressBatch, ReportStore};
 use crate::system::{EmployeeSystem, ListOptions, Unclearable};
 
 /// The most outcomes decided without a write (Unchanged, already done) recorded in one
@@ -273,6 +276,37 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
                     }
                 }
             },
+        }
+    }
+    // Still holding the claim (a lost claim returned above): the writes whose intents are
+    // durable but that never went out are withdrawn, else a resume would take a write
+    // someone else makes meanwhile for this run's.
+    let unsent: Vec<usize> = ready
+        .iter()
+        .filter(|write| !write.sent_before())
+        .map(|write| write.index)
+        .collect();
+    if !unsent.is_empty() {
+        let batch = ProgressBatch {
+            withdrawn: unsent,
+            ..ProgressBatch::default()
+        };
+        match lease
+            .keep_while(store.record_progress(id, claim, &batch))
+            .await?
+        {
+            Ok(()) => {
+                tracing::debug!(withdrawn = batch.withdrawn.len(), "withdrew unsent intents");
+            }
+            Err(error @ StoreError::ClaimLost { .. }) => return Err(error.into()),
+            Err(error) => {
+                tracing::error!(
+                    unsent = batch.withdrawn.len(),
+                    error = %error,
+                    "could not withdraw the intents of writes never sent"
+                );
+                store_error.get_or_insert(error);
+            }
         }
     }
     if let Some(error) = store_error {

@@ -40,6 +40,14 @@ pub(super) struct Write {
     sent_before: bool,
 }
 
+impl Write {
+    /// Whether the entry's intent predates this attempt (an earlier, interrupted apply of
+    /// the run recorded the same write): that intent must stay, the write may have gone out.
+    pub(super) fn sent_before(&self) -> bool {
+        self.sent_before
+    }
+}
+
 enum Request {
     Create(Box<Employee>),
     Update {

@@ -187,6 +187,7 @@ impl ReportStore for MemoryReportStore {
             .iter()
             .map(|(index, _)| *index)
             .chain(batch.outcomes.iter().map(|(index, _)| *index))
+            .chain(batch.withdrawn.iter().copied())
             .collect();
         check_indices(id, report.entries.len(), &indices)?;
         for (index, intent) in &batch.intents {
@@ -194,6 +195,13 @@ impl ReportStore for MemoryReportStore {
         }
         for (index, outcome) in &batch.outcomes {
             report.entries[*index].outcome = Some(outcome.clone());
+        }
+        for &index in &batch.withdrawn {
+            let entry = &mut report.entries[index];
+            // A finished write keeps the intent it was recorded with (contract point 14).
+            if entry.outcome == Some(Outcome::Pending) {
+                entry.intent = None;
+            }
         }
         Ok(())
     }

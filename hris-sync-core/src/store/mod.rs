@@ -79,20 +79,23 @@ impl ReportQuery {
     }
 }
 
-/// What an applier records in one step: the intents of the writes it is about to send and
-/// the outcomes of the writes that finished (either may be empty).
+/// What an applier records in one step: the intents of the writes it is about to send, the
+/// outcomes of the writes that finished, and the intents it withdraws (any may be empty).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProgressBatch {
     /// Entries (by index) and the write about to be sent for each.
     pub intents: Vec<(usize, WriteIntent)>,
     /// Entries (by index) and their outcomes.
     pub outcomes: Vec<(usize, Outcome)>,
+    /// Entries (by index) whose intent is withdrawn: their write was recorded but never sent
+    /// (the run stopped first), so the report no longer claims it (contract point 14).
+    pub withdrawn: Vec<usize>,
 }
 
 impl ProgressBatch {
     /// Whether there is nothing to record.
     pub fn is_empty(&self) -> bool {
-        self.intents.is_empty() && self.outcomes.is_empty()
+        self.intents.is_empty() && self.outcomes.is_empty() && self.withdrawn.is_empty()
     }
 }
 
@@ -142,6 +145,12 @@ impl ProgressBatch {
 ///     ([`RunStatus::is_final`]), and never changes any other report. Each report is purged
 ///     in one atomic step; a report already redacted is not counted again. Redacted
 ///     reports keep their summary, master lists and placement, and stay listed.
+/// 14. A [`ProgressBatch::withdrawn`] index clears the entry's intent, atomically with the
+///     rest of the batch and under the same claim check (point 10), after the batch's
+///     intents and outcomes: only while the entry's outcome is still
+///     [`Outcome::Pending`]. An entry with any other outcome keeps its intent and outcome
+///     untouched, so a withdrawal never changes what a finished write recorded. An unknown
+///     index fails as in point 7.
 ///
 /// Every store passes the same contract tests: the public suite
 /// `hris_sync_core::conformance::store` (feature `conformance`), run on each store with

@@ -793,6 +793,8 @@ impl ReportStore for SqliteReportStore {
             .iter()
             .map(|(index, outcome)| Ok((*index, encode("an outcome", outcome)?)))
             .collect::<Result<Vec<_>, StoreError>>()?;
+        let withdrawn = batch.withdrawn.clone();
+        let pending = encode("an outcome", &Outcome::Pending)?;
         self.run("record_progress", move |connection| {
             let key = id.to_string();
             let fail = |error| db_error("recording progress", error);
@@ -815,6 +817,32 @@ impl ReportStore for SqliteReportStore {
                     }
                 }
             }
+            // After the outcomes, and only on entries still Pending: a finished write keeps
+            // its intent (contract point 14).
+            let mut withdraw = transaction
+                .prepare_cached(
+                    "UPDATE entries SET intent = NULL \
+                     WHERE report_id = ?1 AND idx = ?2 AND outcome = ?3",
+                )
+                .map_err(fail)?;
+            let mut exists = transaction
+                .prepare_cached("SELECT 1 FROM entries WHERE report_id = ?1 AND idx = ?2")
+                .map_err(fail)?;
+            for index in &withdrawn {
+                let changed = withdraw
+                    .execute(params![key, sql_index(*index), pending])
+                    .map_err(fail)?;
+                if changed == 0
+                    && exists
+                        .query_row(params![key, sql_index(*index)], |_| Ok(()))
+                        .optional()
+                        .map_err(fail)?
+                        .is_none()
+                {
+                    return Err(missing_entry(&transaction, id, &key, *index)?);
+                }
+            }
+            drop((withdraw, exists));
             transaction.commit().map_err(fail)
         })
         .await
@@ -1118,6 +1146,7 @@ mod tests {
                     reason: "test".into(),
                 },
             )],
+            withdrawn: Vec::new(),
         };
         store
             .record_progress(summary.id, claim, &batch)

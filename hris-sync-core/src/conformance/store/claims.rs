@@ -102,6 +102,7 @@ pub async fn record_progress_records_intents_and_outcomes_together(store: Store)
     let batch = ProgressBatch {
         intents: vec![(0, WriteIntent::Create), (2, update.clone())],
         outcomes: vec![(3, created(3)), (1, created(1))],
+        withdrawn: Vec::new(),
     };
     store
         .record_progress(summary.id, claim, &batch)
@@ -133,6 +134,7 @@ pub async fn record_progress_records_intents_and_outcomes_together(store: Store)
     let bad = ProgressBatch {
         intents: vec![(1, WriteIntent::Create)],
         outcomes: vec![(0, created(0)), (9, created(9))],
+        withdrawn: Vec::new(),
     };
     let error = store
         .record_progress(summary.id, claim, &bad)

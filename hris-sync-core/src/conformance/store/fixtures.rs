@@ -79,6 +79,7 @@ pub async fn record(
     let batch = ProgressBatch {
         intents: Vec::new(),
         outcomes: vec![(index, outcome)],
+        withdrawn: Vec::new(),
     };
     store.record_progress(id, claim, &batch).await
 }

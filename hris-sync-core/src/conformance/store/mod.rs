@@ -34,10 +34,12 @@ mod basics;
 mod claims;
 pub mod fixtures;
 mod housekeeping;
+mod withdrawal;
 
 pub use basics::*;
 pub use claims::*;
 pub use housekeeping::*;
+pub use withdrawal::*;
 
 /// The store a check runs on.
 pub type Store = Arc<dyn ReportStore>;
@@ -147,6 +149,7 @@ macro_rules! report_store_contract {
             save_selection_refuses_a_report_no_longer_awaiting_sync,
             transition_claims_only_an_unchanged_summary,
             record_progress_records_intents_and_outcomes_together,
+            record_progress_withdraws_intents_of_pending_entries_only,
             claimed_calls_refuse_a_caller_without_the_claim,
             stop_requests_reach_the_holder_through_renewal,
             concurrent_record_progress_loses_nothing,
