@@ -43,6 +43,7 @@ use crate::clock::Clock;
 use crate::compare::ComparisonPolicy;
 use crate::engine::{Progress, ProgressFn};
 use crate::error::{StoreError, SyncError};
+use crate::guards;
 use crate::model::{EmployeeRecord, RecordId};
 use crate::report::{ChangeKind, ClaimToken, Outcome, RunStatus, SyncReport};
 use crate::retry::RetryPolicy;
@@ -379,8 +380,15 @@ async fn fresh_jobs(
     } else {
         Vec::new()
     };
+    // The target's own unclearable fields, and the clears the run's guards held back at
+    // fetch: both stay out of the writes built from this fresh read.
+    let held_back = guards::held_back_fields(&report.summary.warnings);
     let mut blocked: HashMap<RecordId, Vec<Unclearable>> = HashMap::new();
-    for (id, field) in target.cannot_clear(&fresh) {
+    for (id, field) in target
+        .cannot_clear(&fresh)
+        .into_iter()
+        .chain(guards::blocked_clears(&fresh, &held_back))
+    {
         blocked.entry(id).or_default().push(field);
     }
     let mut by_key: HashMap<String, Vec<EmployeeRecord>> = HashMap::with_capacity(fresh.len());

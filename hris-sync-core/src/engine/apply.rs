@@ -13,7 +13,7 @@ use super::{lock, ApplyRequest, Inner, PlannedWrite, ProgressFn, Selection, Sync
 use crate::actor::Actor;
 use crate::applier::{self, ApplyContext};
 use crate::error::{StoreError, SyncError};
-use crate::guards::{self, KeepHeldBackValues};
+use crate::guards;
 use crate::model::MasterKind;
 use crate::report::{
     ChangeKind, ClaimToken, Direction, Lease, Outcome, ReportId, RunStatus, SyncReport,
@@ -339,9 +339,6 @@ impl SyncEngine {
             Direction::Export => self.inner.attendance.clone(),
             Direction::Import => self.inner.hr.clone(),
         };
-        // The clears the run's guards held back stay held back against the fresh read.
-        let target =
-            KeepHeldBackValues::wrap(target, guards::held_back_fields(&report.summary.warnings));
         let span = tracing::info_span!(
             "sync_apply",
             report = %id,

@@ -28,7 +28,6 @@
 
 mod clearing;
 mod codes;
-mod keep;
 mod resignation;
 mod share;
 
@@ -42,7 +41,6 @@ use crate::model::{Employee, EmployeeCode, EmployeeRecord, Field};
 use crate::report::ReportEntry;
 
 pub(crate) use clearing::blocked_clears;
-pub(crate) use keep::KeepHeldBackValues;
 pub(crate) use resignation::check_selection;
 pub use share::Share;
 
