@@ -142,6 +142,67 @@ async fn s5_recover_expired_takes_over_the_runs_of_a_dead_applier() {
     assert!(again.abandoned.is_empty());
 }
 
+/// S5: a run an administrator asked to stop, whose applier died before it saw the
+/// request, is declared abandoned but not resumed by recovery: it stays Interrupted with
+/// the request on record, and nothing is sent until an administrator resumes it.
+#[tokio::test]
+async fn s5_recover_expired_leaves_a_run_asked_to_stop_interrupted() {
+    let world = world();
+    let id = world
+        .engine
+        .fetch(
+            Direction::Export,
+            NaiveDate::from_ymd_opt(2025, 6, 1).unwrap(),
+            &admin(),
+        )
+        .await
+        .unwrap()
+        .summary
+        .id;
+    let read = world.store.summary(id).await.unwrap().unwrap();
+    let now = world.clock.now();
+    let claimed = hris_sync_core::ReportSummary {
+        status: RunStatus::Syncing,
+        lease: Some(Lease {
+            token: ClaimToken::new(),
+            holder: "pid 9999/dead".into(),
+            renewed_at: now,
+            expires_at: now + Duration::seconds(60),
+        }),
+        ..read
+    };
+    world
+        .store
+        .save_selection(&claimed, &export_placement(), &[0, 1, 2, 3, 4])
+        .await
+        .unwrap();
+    world.store.request_stop(id, "admin-2").await.unwrap();
+
+    world.clock.advance(Duration::seconds(61));
+    let recovery = world.engine.recover_expired(&admin(), true).await.unwrap();
+    assert_eq!(recovery.abandoned.len(), 1);
+    assert!(
+        recovery.resumed.is_empty(),
+        "a run asked to stop is not resumed"
+    );
+    assert_eq!(recovery.left_stopped, vec![(id, "admin-2".to_owned())]);
+    let stored = world.store.summary(id).await.unwrap().unwrap();
+    assert_eq!(stored.status, RunStatus::Interrupted);
+    assert_eq!(stored.stop_requested.as_deref(), Some("admin-2"));
+    assert!(stored
+        .failure
+        .as_deref()
+        .unwrap()
+        .contains("admin-2 had asked it to stop"));
+    assert!(world.attendance.records().is_empty(), "nothing was sent");
+
+    // An administrator's own resume goes on, and clears the request.
+    let report = world.engine.resume(id, &admin(), None).await.unwrap();
+    assert_eq!(report.summary.status, RunStatus::Completed);
+    assert_eq!(report.summary.stop_requested, None);
+    assert_eq!(world.attendance.records().len(), 5, "one record per code");
+}
+
 /// Issue 11 item 4: old final reports lose their personal values (or go), a run that may
 /// still be applied keeps them, and only administrators purge.
 #[tokio::test]

@@ -113,6 +113,11 @@ impl SyncEngine {
         }
         if resume {
             for summary in &recovery.abandoned {
+                if let Some(asker) = &summary.stop_requested {
+                    // The run was meant to stop: only an administrator's own resume goes on.
+                    recovery.left_stopped.push((summary.id, asker.clone()));
+                    continue;
+                }
                 match self.begin_resume(summary.id, actor, None).await {
                     Ok(handle) => recovery.resumed.push(handle),
                     Err(error) => recovery.not_resumed.push((summary.id, error)),
@@ -175,4 +180,7 @@ pub struct Recovery {
     /// Runs declared abandoned that this engine did not resume, and why (another engine
     /// claimed the run first, a maintenance window).
     pub not_resumed: Vec<(ReportId, SyncError)>,
+    /// Runs declared abandoned that an administrator had asked to stop before their
+    /// applier ended, and who asked: left Interrupted, never resumed by recovery.
+    pub left_stopped: Vec<(ReportId, String)>,
 }

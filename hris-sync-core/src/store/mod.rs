@@ -312,8 +312,9 @@ pub fn is_abandonable(summary: &ReportSummary, now: DateTime<Utc>) -> bool {
 }
 
 /// The summary of a Syncing run declared abandoned by `by` at `now`: Interrupted (resume
-/// continues it), no lease, no stop request, and a failure that says who declared it and
-/// since when the lease had expired. What [`ReportStore::abandon_expired`] and
+/// continues it), no lease, the stop request it had (if an administrator asked the run to
+/// stop before its applier died), and a failure that says who declared it and since when
+/// the lease had expired. What [`ReportStore::abandon_expired`] and
 /// `SyncEngine::mark_abandoned` write.
 pub fn abandoned(read: &ReportSummary, now: DateTime<Utc>, by: &str) -> ReportSummary {
     let work = match &read.lease {
@@ -324,14 +325,20 @@ pub fn abandoned(read: &ReportSummary, now: DateTime<Utc>, by: &str) -> ReportSu
         ),
         None => "applying it".to_owned(),
     };
+    // A stop asked for before the applier died stays on record: the run was meant to stop,
+    // so recovery leaves it Interrupted (an administrator's own resume clears it).
+    let asked = match &read.stop_requested {
+        Some(asker) => format!("; {asker} had asked it to stop"),
+        None => String::new(),
+    };
     ReportSummary {
         status: RunStatus::Interrupted,
         failure: Some(format!(
-            "declared abandoned by {by}: the process {work} ended"
+            "declared abandoned by {by}: the process {work} ended{asked}"
         )),
         updated_at: now,
         lease: None,
-        stop_requested: None,
+        stop_requested: read.stop_requested.clone(),
         ..read.clone()
     }
 }
