@@ -148,6 +148,9 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
     // be left), so a failing store is not hammered.
     let mut hold_commit = false;
     let mut pending_left = 0_usize;
+    // Writes of a commit the store refused: not sent, but a networked store may have
+    // committed their intents before its answer was lost, so they are withdrawn at the end.
+    let mut refused_writes: Vec<usize> = Vec::new();
     loop {
         if let Some(by) = lease.stop_requested() {
             stop.get_or_insert_with(|| format!("stopped by {by}; resume continues the rest"));
@@ -263,11 +266,18 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
                     return Err(error.into());
                 }
                 Err(error) => {
-                    // Nothing of this batch was recorded: its writes are not sent (their
-                    // entries stay Pending), its outcomes are tried again with the next batch.
+                    // The batch counts as not recorded: its writes are not sent (their
+                    // entries stay Pending, their intents are withdrawn at the end in case
+                    // the store did commit them), its outcomes are tried again with the
+                    // next batch.
                     tracing::error!(error = %error, "could not record progress; stopping");
                     stop.get_or_insert_with(|| format!("recording outcomes failed: {error}"));
-                    drop(writes);
+                    refused_writes.extend(
+                        writes
+                            .iter()
+                            .filter(|write| !write.sent_before())
+                            .map(|write| write.index),
+                    );
                     committer.retry(outcomes);
                     hold_commit = true;
                     if store_error.replace(error).is_some() && running.is_empty() {
@@ -286,6 +296,7 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
         .iter()
         .filter(|write| !write.sent_before())
         .map(|write| write.index)
+        .chain(refused_writes)
         .collect();
     if !unsent.is_empty() {
         let batch = ProgressBatch {
@@ -311,6 +322,7 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
         }
     }
     if let Some(error) = store_error {
+        pending_left = pending_left.max(committer.queued_outcomes());
         tracing::error!(unrecorded = pending_left, "outcomes left unrecorded");
         return Err(error.into());
     }
