@@ -295,15 +295,6 @@ impl<P: Protocol> Transport<P> {
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
-        if let Some(until) = self.held_until() {
-            if until > tokio::time::Instant::now() {
-                tracing::debug!(
-                    wait_ms = (until - tokio::time::Instant::now()).as_millis() as u64,
-                    "holding for the server's rate limit"
-                );
-                tokio::time::sleep_until(until).await;
-            }
-        }
         let mut url = self.base.clone();
         url.path_segments_mut()
             .expect("the base URL is http(s), which has path segments")
@@ -321,7 +312,27 @@ impl<P: Protocol> Transport<P> {
                 .header(CONTENT_TYPE, "application/json; charset=utf-8")
                 .body(body.to_string());
         }
-        self.wait_for_the_window().await;
+        // A hold the server set while this request waited for the window applies to it too:
+        // look again after the window, and wait for both anew (a slot counted before the hold
+        // only makes the window stricter).
+        loop {
+            if let Some(until) = self.held_until() {
+                if until > tokio::time::Instant::now() {
+                    tracing::debug!(
+                        wait_ms = (until - tokio::time::Instant::now()).as_millis() as u64,
+                        "holding for the server's rate limit"
+                    );
+                    tokio::time::sleep_until(until).await;
+                }
+            }
+            self.wait_for_the_window().await;
+            if self
+                .held_until()
+                .is_none_or(|until| until <= tokio::time::Instant::now())
+            {
+                break;
+            }
+        }
         let started = std::time::Instant::now();
         let response = request
             .send()
