@@ -93,6 +93,7 @@ impl SmartHrClient {
         let mut all = Vec::new();
         let mut bound: Option<u32> = None;
         let mut page: u32 = 1;
+        let mut previous_body: Option<Vec<u8>> = None;
         loop {
             let mut query = vec![
                 ("page", page.to_string()),
@@ -100,6 +101,18 @@ impl SmartHrClient {
             ];
             query.extend(filters.iter().cloned());
             let reply = self.get(operation, path, &query).await?;
+            // A server that ignores `page` answers every page alike: without a bound from
+            // the first page, that would be read for ever.
+            if previous_body.as_deref() == Some(reply.body.as_slice()) && !reply.body.is_empty() {
+                return Err(ConnectorError::Vendor {
+                    message: format!(
+                        "SmartHR: {operation}: page {page} came back the same as page {}: the \
+                         server does not page as expected, so the list is not read further",
+                        page - 1
+                    ),
+                    source: None,
+                });
+            }
             let info = PageInfo::read(&reply.headers);
             let items = decode(&reply.body)?;
             let on_page = items.len();
@@ -112,6 +125,7 @@ impl SmartHrClient {
             {
                 return Ok(all);
             }
+            previous_body = Some(reply.body);
             page += 1;
         }
     }

@@ -4,8 +4,9 @@
 //! The next page is asked for while the answer's `Link` names a `next`; an answer without a
 //! `Link` header goes on while fewer records than `x-total-count` were read, and without
 //! either while pages come back full. An empty page always ends the list, and no more pages
-//! are read than the first answer's `last` (or count) announces, plus one: a server that
-//! keeps answering `next` cannot make the client read forever.
+//! are read than the first answer's `last` (or count) announces, plus one. Without such a
+//! bound, a page that repeats the one before ends the read with an error (the client's
+//! `all_pages`): a server that ignores `page` cannot make the client read for ever.
 
 use reqwest::header::HeaderMap;
 

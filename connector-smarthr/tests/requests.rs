@@ -44,6 +44,37 @@ async fn lists_every_page_following_link_next() {
     assert_eq!(records[0].employee.gender, Some(Gender::Male));
 }
 
+/// A server that ignores `page` and announces neither a last page nor a count would be read
+/// for ever: the client stops at the first page that repeats the one before, with an error.
+#[tokio::test]
+async fn a_server_that_ignores_the_page_is_not_read_for_ever() {
+    let server = MockServer::start().await;
+    let next = format!(
+        "<{}/api/v1/crews?page=2&per_page=2>; rel=\"next\"",
+        server.uri()
+    );
+    api("GET", "/v1/crews")
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([crew("a", "1", "一"), crew("b", "2", "二")]))
+                .insert_header("link", next.as_str()),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let client = builder(&server).with_per_page(2).build().unwrap();
+    let error = client
+        .list_employees(&ListOptions::all_records())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ConnectorError::Vendor { message, .. }
+            if message.contains("page 2 came back the same as page 1")),
+        "{error}"
+    );
+}
+
 #[tokio::test]
 async fn without_link_the_total_count_ends_the_list() {
     let server = MockServer::start().await;
