@@ -766,11 +766,10 @@ async fn r13_a_run_whose_process_died_mid_apply_resumes_from_its_durable_report(
             .unwrap()
     };
 
-    let first = engine(Arc::new(DiesOnRecord {
-        inner: hris_sync_core::SqliteReportStore::open(&path).unwrap(),
-        recorded: AtomicUsize::new(0),
-        dies_at: 3,
-    }));
+    let first = engine(Arc::new(Troubled::dies_on_record(
+        hris_sync_core::SqliteReportStore::open(&path).unwrap(),
+        3,
+    )));
     let id = first
         .fetch(Direction::Export, d(2025, 6, 1), &admin())
         .await
@@ -844,17 +843,41 @@ async fn r13_a_run_whose_process_died_mid_apply_resumes_from_its_durable_report(
 }
 
 /// A report store that behaves like `inner` but panics, as a dying process would, on the
-/// `dies_at`-th `record_outcome` (before storing it), or fails it with a backend error when
-/// `dies_at` is 0 (from the first call on).
+/// `dies_at`-th `record_progress` holding outcomes (before storing it), or fails it with a
+/// backend error when `dies_at` is 0 (from the first call on); `usize::MAX` never does.
+///
+/// With `run_row` set, it also serialises as PostgreSQL does: each `record_progress` holds
+/// the run's row (the mutex) for that long before storing, and `renew_lease` waits for it.
 #[derive(Debug)]
-struct DiesOnRecord<S> {
+struct Troubled<S> {
     inner: S,
     recorded: AtomicUsize,
     dies_at: usize,
+    run_row: Option<(tokio::sync::Mutex<()>, std::time::Duration)>,
+}
+
+impl<S> Troubled<S> {
+    fn dies_on_record(inner: S, dies_at: usize) -> Self {
+        Self {
+            inner,
+            recorded: AtomicUsize::new(0),
+            dies_at,
+            run_row: None,
+        }
+    }
+
+    fn holds_the_run_row(inner: S, held: std::time::Duration) -> Self {
+        Self {
+            inner,
+            recorded: AtomicUsize::new(0),
+            dies_at: usize::MAX,
+            run_row: Some((tokio::sync::Mutex::new(()), held)),
+        }
+    }
 }
 
 #[async_trait::async_trait]
-impl<S: ReportStore> ReportStore for DiesOnRecord<S> {
+impl<S: ReportStore> ReportStore for Troubled<S> {
     async fn insert(&self, summary: &ReportSummary) -> Result<(), StoreError> {
         self.inner.insert(summary).await
     }
@@ -888,6 +911,14 @@ impl<S: ReportStore> ReportStore for DiesOnRecord<S> {
         claim: ClaimToken,
         batch: &ProgressBatch,
     ) -> Result<(), StoreError> {
+        let _row = match &self.run_row {
+            Some((row, held)) => {
+                let locked = row.lock().await;
+                tokio::time::sleep(*held).await;
+                Some(locked)
+            }
+            None => None,
+        };
         // Batches of intents alone go through: the store dies when recording outcomes.
         if batch.outcomes.is_empty() {
             return self.inner.record_progress(id, claim, batch).await;
@@ -911,6 +942,10 @@ impl<S: ReportStore> ReportStore for DiesOnRecord<S> {
         renewed_at: chrono::DateTime<chrono::Utc>,
         expires_at: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<String>, StoreError> {
+        let _row = match &self.run_row {
+            Some((row, _)) => Some(row.lock().await),
+            None => None,
+        };
         self.inner
             .renew_lease(id, claim, renewed_at, expires_at)
             .await
@@ -1145,27 +1180,15 @@ async fn r11_a_failed_read_back_leaves_the_employee_pending_and_resume_decides()
 #[tokio::test]
 async fn r13_a_store_failure_mid_apply_marks_the_run_interrupted_and_resumable() {
     let clock = Arc::new(FixedClock::at_japan_time(2025, 6, 2, 10, 30));
-    let store = Arc::new(DiesOnRecord {
-        inner: hris_sync_core::MemoryReportStore::new(),
-        recorded: AtomicUsize::new(0),
-        dies_at: 0,
-    });
+    let store = Arc::new(Troubled::dies_on_record(
+        hris_sync_core::MemoryReportStore::new(),
+        0,
+    ));
     let hr = InMemorySystem::hr("HR (memory)");
     hr.insert(person("1", "山田"), Placement::new());
     let attendance = attendance_system();
-    let engine = SyncEngine::builder()
-        .with_hr(Arc::new(hr))
-        .with_attendance(Arc::new(attendance.clone()))
-        .with_store(store.clone())
-        .with_clock(clock)
-        .build()
-        .unwrap();
-    let id = engine
-        .fetch(Direction::Export, d(2025, 6, 1), &admin())
-        .await
-        .unwrap()
-        .summary
-        .id;
+    let engine = engine_on(store, hr, &attendance, clock, SyncOptions::default());
+    let id = export_fetched(&engine).await;
     let error = engine
         .apply(
             id,
@@ -1180,6 +1203,41 @@ async fn r13_a_store_failure_mid_apply_marks_the_run_interrupted_and_resumable()
     assert!(report.summary.failure.unwrap().contains("disk full"));
     assert_eq!(report.entries[0].outcome, Some(Outcome::Pending));
     assert_eq!(attendance.records().len(), 1);
+}
+
+/// A lease renewal that falls due while a commit holds the run's row (as a PostgreSQL
+/// transaction does) waits for that commit, so the commit must go on meanwhile: awaited
+/// instead of it, the renewal would wait for ever on a lock only the commit can release.
+/// Every commit here holds the row for longer than the renewal period.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s5_a_renewal_due_while_a_commit_holds_the_run_row_never_deadlocks_the_apply() {
+    let lease = std::time::Duration::from_secs(1); // the shortest a lease may be
+    let store = Arc::new(Troubled::holds_the_run_row(
+        hris_sync_core::MemoryReportStore::new(),
+        lease / 2,
+    ));
+    let hr = InMemorySystem::hr("HR (memory)");
+    for n in 1..=6 {
+        hr.insert(person(&n.to_string(), "山田"), Placement::new());
+    }
+    let attendance = attendance_system();
+    let options = SyncOptions::default()
+        .with_apply_concurrency(2)
+        .with_lease_duration(lease);
+    let clock = Arc::new(FixedClock::at_japan_time(2025, 6, 2, 10, 30));
+    let engine = engine_on(store, hr, &attendance, clock, options);
+    let id = export_fetched(&engine).await;
+    let request =
+        ApplyRequest::new(Selection::new_and_changed()).with_placement(export_placement());
+    let report = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        engine.apply(id, request, &admin()),
+    )
+    .await
+    .expect("the apply ended (a renewal awaited instead of the commit holding the row never ends)")
+    .unwrap();
+    assert_eq!(report.summary.status, RunStatus::Completed, "{report}");
+    assert_eq!(attendance.records().len(), 6, "one record per code");
 }
 
 #[tokio::test]
@@ -1207,12 +1265,35 @@ async fn r13_resume_refuses_a_run_that_was_never_applied() {
 
 /// Fetches an export on 2025-06-01 and returns the report's id.
 async fn fetched(w: &World) -> ReportId {
-    w.engine
+    export_fetched(&w.engine).await
+}
+
+/// Fetches an export on 2025-06-01 with `engine` and returns the report's id.
+async fn export_fetched(engine: &SyncEngine) -> ReportId {
+    engine
         .fetch(Direction::Export, d(2025, 6, 1), &admin())
         .await
         .unwrap()
         .summary
         .id
+}
+
+/// An engine over `store`, `hr` and `attendance`, at `clock`, with `options`.
+fn engine_on(
+    store: Arc<dyn ReportStore>,
+    hr: InMemorySystem,
+    attendance: &InMemorySystem,
+    clock: Arc<FixedClock>,
+    options: SyncOptions,
+) -> SyncEngine {
+    SyncEngine::builder()
+        .with_hr(Arc::new(hr))
+        .with_attendance(Arc::new(attendance.clone()))
+        .with_store(store)
+        .with_clock(clock)
+        .with_options(options)
+        .build()
+        .unwrap()
 }
 
 /// Applies the selection of employee "1" with the export placement, as the administrator.

@@ -3,6 +3,7 @@
 //! through which a stop request reaches the applier.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,6 +27,8 @@ pub(super) struct LeaseKeeper {
     stop_open: bool,
     /// Who asked the run to stop, locally or through the store.
     stop_requested: Option<String>,
+    /// The renewal in flight, polled beside the work of every [`keep_while`](Self::keep_while).
+    renewal: Option<Renewal>,
 }
 
 impl LeaseKeeper {
@@ -51,6 +54,7 @@ impl LeaseKeeper {
             stop,
             stop_open: true,
             stop_requested,
+            renewal: None,
         }
     }
 
@@ -60,6 +64,14 @@ impl LeaseKeeper {
     }
 
     /// Drives `work` to its end, renewing the lease when due and noting stop requests.
+    ///
+    /// A renewal runs beside the work, never instead of it: a store may serialise the two
+    /// (PostgreSQL's row lock on the run, taken by a commit the work holds open), and a
+    /// renewal awaited while the work stood still would wait for ever on a lock the work
+    /// can only release when it is polled again. For the same reason a renewal still in
+    /// flight when the work ends is not awaited here (the caller may hold a commit open
+    /// outside this work): the next call goes on with it, and [`settle`](Self::settle)
+    /// ends it once nothing else is in flight.
     ///
     /// # Errors
     /// [`StoreError::ClaimLost`] as soon as a renewal finds the claim gone: the caller must
@@ -71,7 +83,13 @@ impl LeaseKeeper {
             tokio::select! {
                 biased;
                 output = &mut work => return Ok(output),
-                _ = self.interval.tick() => self.renew().await?,
+                renewed = in_flight(&mut self.renewal) => {
+                    self.renewal = None;
+                    self.renewed(renewed)?;
+                }
+                _ = self.interval.tick(), if self.renewal.is_none() => {
+                    self.renewal = Some(self.start_renewal());
+                }
                 changed = self.stop.changed(), if self.stop_open => match changed {
                     Ok(()) => {
                         if let Some(by) = self.stop.borrow_and_update().clone() {
@@ -84,13 +102,30 @@ impl LeaseKeeper {
         }
     }
 
-    async fn renew(&mut self) -> Result<(), StoreError> {
+    /// Waits for the renewal in flight, if any. Called when the apply has nothing else in
+    /// flight (no commit holds the run), before the run's end is recorded.
+    ///
+    /// # Errors
+    /// [`StoreError::ClaimLost`] when the renewal found the claim gone.
+    pub(super) async fn settle(&mut self) -> Result<(), StoreError> {
+        match self.renewal.take() {
+            Some(renewal) => self.renewed(renewal.await),
+            None => Ok(()),
+        }
+    }
+
+    /// A renewal of the lease from now, owning what it needs so it can run beside the work.
+    fn start_renewal(&self) -> Renewal {
+        let (store, id, claim) = (self.store.clone(), self.id, self.claim);
         let now = self.clock.now();
-        match self
-            .store
-            .renew_lease(self.id, self.claim, now, now + self.span)
-            .await
-        {
+        let expires_at = now + self.span;
+        Box::pin(async move { store.renew_lease(id, claim, now, expires_at).await })
+    }
+
+    /// Takes a renewal's answer: a stop request it carried is noted, a lost claim ends the
+    /// apply, any other failure is tried again at the next tick.
+    fn renewed(&mut self, answer: Result<Option<String>, StoreError>) -> Result<(), StoreError> {
+        match answer {
             Ok(stop) => {
                 if let Some(by) = stop {
                     self.stop_requested.get_or_insert(by);
@@ -103,5 +138,16 @@ impl LeaseKeeper {
                 Ok(())
             }
         }
+    }
+}
+
+/// A renewal in flight: the store's answer, a stop request it carried or a failure.
+type Renewal = Pin<Box<dyn Future<Output = Result<Option<String>, StoreError>> + Send>>;
+
+/// Waits for the renewal in flight; never returns when there is none.
+async fn in_flight(renewal: &mut Option<Renewal>) -> Result<Option<String>, StoreError> {
+    match renewal {
+        Some(renewal) => renewal.await,
+        None => std::future::pending().await,
     }
 }

@@ -121,6 +121,7 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
         Err(error) => {
             tracing::warn!("could not re-read the target before writing; nothing was written");
             tracing::debug!(error = %error, "re-reading the target failed");
+            lease.settle().await?;
             return Ok(Ending {
                 status: RunStatus::Interrupted,
                 failure: Some(format!(
@@ -321,6 +322,9 @@ pub(crate) async fn run(context: ApplyContext) -> Result<Ending, SyncError> {
             }
         }
     }
+    // Nothing is in flight any more: a renewal still running ends before the run's end is
+    // recorded.
+    lease.settle().await?;
     if let Some(error) = store_error {
         pending_left = pending_left.max(committer.queued_outcomes());
         tracing::error!(unrecorded = pending_left, "outcomes left unrecorded");
