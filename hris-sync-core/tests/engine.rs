@@ -848,12 +848,14 @@ async fn r13_a_run_whose_process_died_mid_apply_resumes_from_its_durable_report(
 ///
 /// With `run_row` set, it also serialises as PostgreSQL does: each `record_progress` holds
 /// the run's row (the mutex) for that long before storing, and `renew_lease` waits for it.
+/// `renewals` counts the lease renewals that reached the store.
 #[derive(Debug)]
 struct Troubled<S> {
     inner: S,
     recorded: AtomicUsize,
     dies_at: usize,
     run_row: Option<(tokio::sync::Mutex<()>, std::time::Duration)>,
+    renewals: AtomicUsize,
 }
 
 impl<S> Troubled<S> {
@@ -863,6 +865,7 @@ impl<S> Troubled<S> {
             recorded: AtomicUsize::new(0),
             dies_at,
             run_row: None,
+            renewals: AtomicUsize::new(0),
         }
     }
 
@@ -872,6 +875,7 @@ impl<S> Troubled<S> {
             recorded: AtomicUsize::new(0),
             dies_at: usize::MAX,
             run_row: Some((tokio::sync::Mutex::new(()), held)),
+            renewals: AtomicUsize::new(0),
         }
     }
 }
@@ -942,6 +946,7 @@ impl<S: ReportStore> ReportStore for Troubled<S> {
         renewed_at: chrono::DateTime<chrono::Utc>,
         expires_at: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<String>, StoreError> {
+        self.renewals.fetch_add(1, Ordering::SeqCst);
         let _row = match &self.run_row {
             Some((row, _)) => Some(row.lock().await),
             None => None,
@@ -1225,7 +1230,7 @@ async fn s5_a_renewal_due_while_a_commit_holds_the_run_row_never_deadlocks_the_a
         .with_apply_concurrency(2)
         .with_lease_duration(lease);
     let clock = Arc::new(FixedClock::at_japan_time(2025, 6, 2, 10, 30));
-    let engine = engine_on(store, hr, &attendance, clock, options);
+    let engine = engine_on(store.clone(), hr, &attendance, clock, options);
     let id = export_fetched(&engine).await;
     let request =
         ApplyRequest::new(Selection::new_and_changed()).with_placement(export_placement());
@@ -1238,6 +1243,10 @@ async fn s5_a_renewal_due_while_a_commit_holds_the_run_row_never_deadlocks_the_a
     .unwrap();
     assert_eq!(report.summary.status, RunStatus::Completed, "{report}");
     assert_eq!(attendance.records().len(), 6, "one record per code");
+    assert!(
+        store.renewals.load(Ordering::SeqCst) >= 1,
+        "no renewal fell due during the apply: the test did not exercise the case"
+    );
 }
 
 #[tokio::test]
